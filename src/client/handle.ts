@@ -1,0 +1,84 @@
+/** Job handles: a job's result and events, wherever it runs. */
+import { ErrandError, JobCancelledError, JobFailedError, JobTimeoutError, type AttemptError } from '../core/errors.js'
+import type { EventName, QueueMessage } from '../core/events.js'
+import { toJob, type Job, type JobRecord } from '../core/job.js'
+import type { JobEventMap, JobHandle } from './types.js'
+
+/** What a handle needs from its queue. */
+export interface HandleHost {
+  on(type: EventName, listener: (message: QueueMessage) => void): () => void
+  read(id: string): Promise<JobRecord | undefined>
+  cancel(id: string): Promise<boolean>
+  logs: JobHandle['logs'] extends () => infer R ? (id: string) => R : never
+  /** Rejects when the queue closes. */
+  closedSignal: AbortSignal
+}
+
+const TERMINAL = ['completed', 'failed', 'cancelled'] as const
+
+export function createHandle<P, R, N extends string>(host: HandleHost, id: string, name: N): JobHandle<P, R, N> {
+  let result: Promise<R> | undefined
+
+  const waitForResult = (): Promise<R> =>
+    new Promise<R>((resolve, reject) => {
+      const stops: (() => void)[] = []
+      const done = (record: Job | undefined): void => {
+        if (!record || !TERMINAL.includes(record.state as (typeof TERMINAL)[number])) return
+        stops.forEach((stop) => stop())
+        if (record.state === 'completed') resolve(record.result as R)
+        else reject(record.state === 'cancelled' ? new JobCancelledError(id, name) : failedError(record))
+      }
+      for (const type of TERMINAL) {
+        stops.push(host.on(type, (message) => 'job' in message && message.job.id === id && done(message.job)))
+      }
+      const onClose = (): void => {
+        stops.forEach((stop) => stop())
+        reject(new ErrandError('QUEUE_CLOSED', `The queue closed before job "${name}" (${id}) finished. Re-attach with queue.job(id) after opening it again.`, { context: { jobId: id } }))
+      }
+      if (host.closedSignal.aborted) return onClose()
+      host.closedSignal.addEventListener('abort', onClose, { once: true })
+      stops.push(() => host.closedSignal.removeEventListener('abort', onClose))
+      // Subscribed first, then read: an outcome between the two is caught by either.
+      host.read(id).then((record) => {
+        if (record) done(toJob(record))
+        else {
+          stops.forEach((stop) => stop())
+          reject(new ErrandError('NOT_FOUND', `Job ${id} does not exist (it was removed, or belongs to another queue).`, { context: { jobId: id } }))
+        }
+      }, reject)
+    })
+
+  return {
+    id,
+    name,
+    result() {
+      result ??= waitForResult()
+      return result
+    },
+    on(event, listener) {
+      const type = event === 'progress' ? 'progress' : event
+      return host.on(type, (message) => {
+        if (message.type === 'progress') {
+          if (message.jobId === id) (listener as (e: JobEventMap['progress']) => void)({ progress: message.progress })
+        } else if ('job' in message && message.job.id === id) {
+          ;(listener as (e: unknown) => void)(message)
+        }
+      })
+    },
+    cancel: () => host.cancel(id),
+    get: async () => {
+      const record = await host.read(id)
+      return record && (toJob(record) as Job<P, R>)
+    },
+    logs: () => host.logs(id),
+  }
+}
+
+export function failedError(job: Job): JobFailedError {
+  const last: AttemptError | undefined = job.errors[job.errors.length - 1]
+  const cause = last && Object.assign(new Error(last.message), { name: last.name, stack: last.stack }, last.code ? { code: last.code } : {})
+  const ctx = { jobId: job.id, jobName: job.name, attempts: job.attempt, errors: job.errors, cause }
+  const why = last ? `${last.name}: ${last.message}` : 'no error recorded'
+  const message = `Job "${job.name}" (${job.id}) failed after ${job.attempt} attempt${job.attempt === 1 ? '' : 's'}. Last error: ${why}`
+  return last?.name === 'JobTimeoutError' ? new JobTimeoutError(message, ctx) : new JobFailedError(message, ctx)
+}

@@ -1,0 +1,340 @@
+/**
+ * `openQueue()`: the page-side Queue. Every tab can add and watch; the tab holding the
+ * queue's Web Lock also runs the scheduler and the worker pool.
+ */
+import { ErrandError } from '../core/errors.js'
+import type { CloseReason, ControlMessage, EventName, QueueMessage } from '../core/events.js'
+import { newJobId, newOwnerId, nextSeq } from '../core/ids.js'
+import { isFinished, toJob, type JobRecord } from '../core/job.js'
+import { checkDuration, checkInteger, checkJobName, checkKeys, invalidOption, resolveDefaults, resolveJobOptions, type ResolvedJobOptions } from '../core/options.js'
+import type { JobDefinitions } from '../core/registry.js'
+import { createPool, type Pool } from '../pool/pool.js'
+import { lead, type Leadership } from '../scheduler/leader.js'
+import { startScheduler, type Scheduler } from '../scheduler/scheduler.js'
+import { addJobs, cancelJob, cancelWaiting, removeJob, retryJob } from '../store/jobs.js'
+import { countJobs, getJob, getLogs, getMeta, listJobs, type JobCounts } from '../store/reads.js'
+import { setMeta } from '../store/reports.js'
+import { deleteDatabase, openDatabase, type Database } from '../store/schema.js'
+import { createBus, type Bus } from './bus.js'
+import { createHandle, type HandleHost } from './handle.js'
+import type { AnyJobHandleOf, Queue, QueueOptions } from './types.js'
+
+const QUEUE_OPTION_KEYS = ['worker', 'concurrency', 'defaults', 'lease', 'maxStalls', 'grace', 'logLimit']
+const PAUSED_KEY = 'paused'
+
+interface Settings {
+  worker: (() => Worker) | undefined
+  concurrency: number
+  defaults: ResolvedJobOptions
+  lease: number
+  maxStalls: number
+  grace: number
+  logLimit: number
+}
+
+/** Queues open in this page, by name: one scheduler per database, ever. */
+const openQueues = new Map<string, { queue: Queue<never>; settings: Settings; raw: QueueOptions }>()
+
+function defaultConcurrency(): number {
+  const cores = typeof navigator === 'undefined' ? 2 : navigator.hardwareConcurrency || 2
+  return Math.max(1, cores - 1)
+}
+
+function resolveSettings(options: unknown): Settings {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options)
+  checkKeys('', options, QUEUE_OPTION_KEYS)
+  const o = options as Record<string, unknown>
+  if (o.worker !== undefined && typeof o.worker !== 'function') throw invalidOption('worker', 'a function that returns a new Worker', o.worker)
+  return {
+    worker: o.worker as (() => Worker) | undefined,
+    concurrency: o.concurrency === undefined ? defaultConcurrency() : checkInteger('concurrency', o.concurrency, 1),
+    defaults: resolveDefaults(o.defaults),
+    lease: o.lease === undefined ? 30_000 : checkDuration('lease', o.lease, 100),
+    maxStalls: o.maxStalls === undefined ? 3 : checkInteger('maxStalls', o.maxStalls, 0),
+    grace: o.grace === undefined ? 1000 : checkDuration('grace', o.grace),
+    logLimit: o.logLimit === undefined ? 1000 : checkInteger('logLimit', o.logLimit, 1),
+  }
+}
+
+function sameSettings(a: Settings, b: Settings): boolean {
+  const sameWorker = a.worker === b.worker || String(a.worker) === String(b.worker)
+  const { worker: _a, ...restA } = a
+  const { worker: _b, ...restB } = b
+  return sameWorker && JSON.stringify(restA) === JSON.stringify(restB)
+}
+
+/**
+ * Opens (or creates) the queue `name`, stored in the IndexedDB database `errand:<name>`.
+ * Opening the same name again in this page returns the same queue if the options agree.
+ * @example
+ * import type { Jobs } from './jobs.worker'
+ * const queue = openQueue<Jobs>('media', {
+ *   worker: () => new Worker(new URL('./jobs.worker.ts', import.meta.url), { type: 'module' }),
+ * })
+ */
+export function openQueue<J = JobDefinitions>(name: string, options: QueueOptions = {}): Queue<J> {
+  if (typeof name !== 'string' || name === '') throw invalidOption('name', 'a non-empty queue name (string)', name)
+  const settings = resolveSettings(options)
+  const existing = openQueues.get(name)
+  if (existing) {
+    if (sameSettings(existing.settings, settings)) return existing.queue as unknown as Queue<J>
+    throw new ErrandError('QUEUE_CONFLICT', `Queue "${name}" is already open in this page with other options. Reuse the queue you opened, or give each openQueue() call its own name.`, {
+      context: { queue: name },
+    })
+  }
+  const queue = createQueue<J>(name, settings)
+  openQueues.set(name, { queue: queue as unknown as Queue<never>, settings, raw: options })
+  return queue
+}
+
+/** Deletes a queue's database with every job and log; closes the queue first if it is open in this page. */
+export async function deleteQueue(name: string): Promise<void> {
+  await openQueues.get(name)?.queue.close()
+  await deleteDatabase(name)
+}
+
+function createQueue<J>(name: string, settings: Settings): Queue<J> {
+  const owner = newOwnerId()
+  const closing = new AbortController()
+  let closeReason: CloseReason | undefined
+  let scheduler: Scheduler | undefined
+  let pool: Pool | undefined
+  let leadership: Leadership | undefined
+
+  const onRemote = (message: QueueMessage | ControlMessage): void => {
+    if (message.type === 'added' || message.type === 'wake') scheduler?.wake()
+    else if (message.type === 'cancelled') scheduler?.abandon(message.job.id)
+    else if (message.type === 'paused') scheduler?.setPaused(message.paused)
+  }
+  const bus: Bus = createBus(`errand:${name}`, onRemote)
+
+  const dbReady: Promise<Database> = openDatabase(name, {
+    onVersionChange: () => void shutdown('versionchange'),
+    onTerminated: () => void shutdown('terminated'),
+  })
+  dbReady.catch(() => {}) // surfaced by the first call that needs the database
+
+  const database = async (): Promise<Database> => {
+    if (closeReason) throw closedError()
+    return dbReady
+  }
+
+  const closedError = (): ErrandError =>
+    new ErrandError('QUEUE_CLOSED', closeReason === 'versionchange'
+      ? `Queue "${name}" was closed because a newer version of the app upgraded its database. Reload the page.`
+      : `Queue "${name}" is closed. Open it again with openQueue().`, { context: { queue: name, reason: closeReason } })
+
+  if (settings.worker) {
+    const create = settings.worker
+    leadership = lead(
+      `errand:${name}`,
+      () => {
+        void dbReady.then(async (db) => {
+          if (closeReason) return
+          pool = createPool({ create, size: settings.concurrency, graceMs: settings.grace })
+          const paused = (await getMeta(db, PAUSED_KEY)) === true
+          if (closeReason) return
+          scheduler = startScheduler({ db, owner, pool, leaseMs: settings.lease, maxStalls: settings.maxStalls, logLimit: settings.logLimit, emit: bus.publish })
+          if (paused) scheduler.setPaused(true)
+        })
+      },
+      () => {
+        scheduler?.stop()
+        scheduler = undefined
+      },
+    )
+  }
+
+  const shutdown = async (reason: CloseReason): Promise<void> => {
+    if (closeReason) return
+    closeReason = reason
+    openQueues.delete(name)
+    scheduler?.stop()
+    leadership?.release()
+    closing.abort()
+    bus.publish({ type: 'closed', reason })
+    bus.close()
+    try {
+      ;(await dbReady).close()
+    } catch {
+      // never opened: nothing to close
+    }
+  }
+
+  const handleHost: HandleHost = {
+    on: (type, listener) => bus.on(type, listener),
+    read: async (id) => getJob(await database(), id),
+    cancel: (id) => queue.cancel(id),
+    logs: (id) => queue.logs(id),
+    closedSignal: closing.signal,
+  }
+  const handleOf = (record: JobRecord) => createHandle(handleHost, record.id, record.name) as AnyJobHandleOf<J>
+
+  const buildRecord = (jobName: unknown, payload: unknown, options: unknown, now: number): { record: JobRecord; signal?: AbortSignal } => {
+    const checked = checkJobName(jobName)
+    const known = pool?.names
+    if (known && !known.includes(checked)) {
+      throw new ErrandError('UNKNOWN_JOB', `Unknown job "${checked}": the worker module defines ${known.join(', ') || 'no handlers'}. Add it to defineJobs() in the worker module.`, {
+        context: { jobName: checked },
+      })
+    }
+    const resolved = resolveJobOptions(options, settings.defaults)
+    resolved.signal?.throwIfAborted()
+    const seq = nextSeq(now)
+    const record: JobRecord = {
+      id: newJobId(seq),
+      name: checked,
+      kind: 'cpu',
+      payload,
+      state: resolved.delay > 0 ? 'delayed' : 'queued',
+      priority: resolved.priority,
+      seq,
+      runAt: now + resolved.delay,
+      attempt: 0,
+      stalls: 0,
+      maxAttempts: resolved.attempts,
+      backoff: resolved.backoff,
+      timeout: resolved.timeout,
+      progress: 0,
+      errors: [],
+      createdAt: now,
+    }
+    if (resolved.key !== undefined) {
+      record.key = resolved.key
+      record.activeKey = resolved.key
+    }
+    return resolved.signal ? { record, signal: resolved.signal } : { record }
+  }
+
+  const insert = async (built: { record: JobRecord; signal?: AbortSignal }[]) => {
+    const db = await database()
+    const added = await addJobs(db, built.map((b) => b.record))
+    added.forEach(({ record, existed }, i) => {
+      if (!existed) bus.publish({ type: 'added', job: toJob(record) })
+      const signal = built[i]?.signal
+      signal?.addEventListener('abort', () => void queue.cancel(record.id).catch(() => {}), { once: true })
+    })
+    scheduler?.wake()
+    return added.map(({ record }) => handleOf(record))
+  }
+
+  /** Resolves once `done(counts)` holds, re-checking after every event that may change it. */
+  const waitFor = async (done: (counts: JobCounts) => boolean, events: EventName[]): Promise<void> => {
+    const db = await database()
+    await new Promise<void>((resolve, reject) => {
+      let checking = false
+      let dirty = false
+      const stops: (() => void)[] = []
+      const finish = (error?: unknown): void => {
+        stops.forEach((stop) => stop())
+        if (error) reject(error)
+        else resolve()
+      }
+      const check = async (): Promise<void> => {
+        if (checking) return void (dirty = true)
+        checking = true
+        try {
+          do {
+            dirty = false
+            if (done(await countJobs(db))) return finish()
+          } while (dirty)
+        } catch (error) {
+          finish(error)
+        } finally {
+          checking = false
+        }
+      }
+      for (const type of events) stops.push(bus.on(type, () => void check()))
+      const onClose = (): void => finish(closedError())
+      closing.signal.addEventListener('abort', onClose, { once: true })
+      stops.push(() => closing.signal.removeEventListener('abort', onClose))
+      void check()
+    })
+  }
+
+  const setPaused = async (paused: boolean): Promise<void> => {
+    await setMeta(await database(), PAUSED_KEY, paused)
+    scheduler?.setPaused(paused)
+    bus.control({ type: 'paused', paused })
+  }
+
+  const afterCancel = (record: JobRecord): void => {
+    scheduler?.abandon(record.id)
+    bus.publish({ type: 'cancelled', job: toJob(record) })
+  }
+
+  const queue: Queue<J> = {
+    name,
+    get closed() {
+      return closeReason !== undefined
+    },
+    async add(jobName, payload, options) {
+      if (closeReason) throw closedError()
+      const [handle] = await insert([buildRecord(jobName, payload, options, Date.now())])
+      return handle as never
+    },
+    async addAll(items) {
+      if (closeReason) throw closedError()
+      if (!Array.isArray(items)) throw invalidOption('items', 'an array of { name, payload, options }', items)
+      const now = Date.now()
+      const built = items.map((item, i) => {
+        if (typeof item !== 'object' || item === null) throw invalidOption(`items[${i}]`, 'an object { name, payload, options }', item)
+        checkKeys(`items[${i}].`, item, ['name', 'payload', 'options'])
+        return buildRecord(item.name, item.payload, item.options, now)
+      })
+      if (built.length === 0) return []
+      return insert(built)
+    },
+    async get(id) {
+      const record = await getJob(await database(), id)
+      return record && (toJob(record) as never)
+    },
+    async job(id) {
+      const record = await getJob(await database(), id)
+      return record && handleOf(record)
+    },
+    async list(options = {}) {
+      checkKeys('', options, ['state', 'name', 'limit', 'after', 'reverse'])
+      const limit = options.limit === undefined ? 100 : checkInteger('limit', options.limit, 1)
+      const records = await listJobs(await database(), { ...options, limit, reverse: options.reverse === true })
+      return records.map((record) => toJob(record) as never)
+    },
+    async counts() {
+      return countJobs(await database())
+    },
+    async logs(id) {
+      return getLogs(await database(), id)
+    },
+    async cancel(id) {
+      const { after } = await cancelJob(await database(), id, Date.now())
+      if (after) afterCancel(after)
+      return after !== undefined
+    },
+    async retry(id) {
+      const { after } = await retryJob(await database(), id, Date.now())
+      if (!after) return false
+      bus.publish({ type: 'added', job: toJob(after) })
+      scheduler?.wake()
+      return true
+    },
+    async remove(id) {
+      const removed = await removeJob(await database(), id)
+      if (removed && !isFinished(removed.state)) afterCancel({ ...removed, state: 'cancelled' })
+      return removed !== undefined
+    },
+    async clear() {
+      const cancelled = await cancelWaiting(await database(), Date.now())
+      cancelled.forEach(afterCancel)
+      return cancelled.length
+    },
+    pause: () => setPaused(true),
+    start: () => setPaused(false),
+    onIdle: () => waitFor((c) => c.queued === 0 && c.running === 0, ['idle', 'completed', 'failed', 'cancelled', 'retrying']),
+    onEmpty: () => waitFor((c) => c.queued === 0, ['empty', 'idle', 'started', 'cancelled']),
+    on(event, listener) {
+      return bus.on(event, listener as unknown as (message: QueueMessage) => void)
+    },
+    close: () => shutdown('closed'),
+  }
+  return queue
+}

@@ -1,0 +1,156 @@
+/** The page-side public types: the queue, job handles and the typed event map. */
+import type { BaseEventMap, CloseReason } from '../core/events.js'
+import type { Job, JobState, LogLine } from '../core/job.js'
+import type { JobDefaults, JobOptions } from '../core/options.js'
+import type { JobDefinitions, JobName, JobPayload, JobResult } from '../core/registry.js'
+import type { JobCounts } from '../store/reads.js'
+
+/** A job of handler `N`, with that handler's payload and result types. */
+export type JobOf<J, N extends JobName<J>> = Job<JobPayload<J, N>, JobResult<J, N>> & { readonly name: N }
+
+/** Any job of the registry: a union you can narrow with `job.name === '…'`. */
+export type AnyJobOf<J> = { [N in JobName<J>]: JobOf<J, N> }[JobName<J>]
+
+/** Queue events with payloads typed by the registry. */
+export type QueueEventMap<J = JobDefinitions> = BaseEventMap<AnyJobOf<J>>
+
+/** Events a single job's handle emits. */
+export interface JobEventMap<P = unknown, R = unknown> {
+  started: { job: Job<P, R> }
+  progress: { progress: number }
+  retrying: { job: Job<P, R>; error: QueueEventMap['retrying']['error'] }
+  completed: { job: Job<P, R> }
+  failed: { job: Job<P, R>; error: QueueEventMap['failed']['error'] }
+  cancelled: { job: Job<P, R> }
+}
+
+/** A live reference to one job: its result, its events, and commands on it. */
+export interface JobHandle<P = unknown, R = unknown, N extends string = string> {
+  readonly id: string
+  readonly name: N
+  /**
+   * Resolves with the handler's return value once the job completed, in whichever tab
+   * it ran, also if it completed before this call. Rejects with `JobFailedError`,
+   * `JobTimeoutError` (the last attempt timed out), `JobCancelledError`, or an
+   * `ErrandError` with code `NOT_FOUND` (removed) or `QUEUE_CLOSED`.
+   */
+  result(): Promise<R>
+  /** Listens to this job's events; returns the unsubscribe function. */
+  on<K extends keyof JobEventMap<P, R>>(event: K, listener: (event: JobEventMap<P, R>[K]) => void): () => void
+  /** Cancels the job if it has not finished. Resolves true if this call cancelled it. */
+  cancel(): Promise<boolean>
+  /** A fresh snapshot from the store, or undefined once removed. */
+  get(): Promise<Job<P, R> | undefined>
+  /** The job's log lines, oldest first. */
+  logs(): Promise<LogLine[]>
+}
+
+export type AnyJobHandleOf<J> = { [N in JobName<J>]: JobHandle<JobPayload<J, N>, JobResult<J, N>, N> }[JobName<J>]
+
+/** Options of `openQueue()`. */
+export interface QueueOptions {
+  /**
+   * Creates one worker of the pool. Use the `new URL(…, import.meta.url)` form so bundlers emit the worker file.
+   * Without it this page adds and watches jobs but runs none.
+   * @example worker: () => new Worker(new URL('./jobs.worker.ts', import.meta.url), { type: 'module' })
+   */
+  worker?: () => Worker
+  /**
+   * How many jobs run at once (one worker each).
+   * @default navigator.hardwareConcurrency − 1, at least 1
+   * @example concurrency: 2
+   */
+  concurrency?: number
+  /**
+   * Options applied to every `add()` of this queue, which may override them.
+   * @default { priority: 0, delay: 0, attempts: 3, backoff: { type: 'exponential', delay: 1000 }, timeout: 0 }
+   * @example defaults: { attempts: 5, timeout: 60_000 }
+   */
+  defaults?: JobDefaults
+  /**
+   * ms a running job's lease lasts; the leader renews it every third of that. A job whose lease expired is run again.
+   * @default 30_000
+   * @example lease: 10_000
+   */
+  lease?: number
+  /**
+   * How many times a job may stall (its page or worker vanished mid-run) before it fails with code `STALLED`.
+   * @default 3
+   * @example maxStalls: 1
+   */
+  maxStalls?: number
+  /**
+   * ms a handler gets to stop after its timeout or cancel aborted `ctx.signal`, before its worker is terminated.
+   * @default 1000
+   * @example grace: 5000
+   */
+  grace?: number
+  /**
+   * Log lines kept per job; later ones are dropped (one marker line says so).
+   * @default 1000
+   * @example logLimit: 100
+   */
+  logLimit?: number
+}
+
+/** A filter for `queue.list()`. */
+export interface ListOptions {
+  state?: JobState
+  name?: string
+  /** @default 100 */
+  limit?: number
+  /** The id of the last job of the previous page. */
+  after?: string
+  /** Newest first. @default false */
+  reverse?: boolean
+}
+
+/** One item of `queue.addAll()`. */
+export type AddAllItem<J> = { [N in JobName<J>]: { name: N; payload: JobPayload<J, N>; options?: JobOptions } }[JobName<J>]
+
+/** A persistent, typed job queue in IndexedDB. Create it with `openQueue()`. */
+export interface Queue<J = JobDefinitions> {
+  readonly name: string
+  /** True once closed (by `close()`, or because a newer version of the app upgraded the database). */
+  readonly closed: boolean
+  /**
+   * Adds a job; resolves once it is durable, with a handle. With `key`, an unfinished job with
+   * that key is returned instead of adding a new one.
+   * @example const job = await queue.add('thumbnail', { file, size: 256 }, { attempts: 5 })
+   */
+  add<N extends JobName<J>>(name: N, payload: JobPayload<J, N>, options?: JobOptions): Promise<JobHandle<JobPayload<J, N>, JobResult<J, N>, N>>
+  /** Adds many jobs in one transaction: all are added, or none. */
+  addAll(items: readonly AddAllItem<J>[]): Promise<AnyJobHandleOf<J>[]>
+  /** A snapshot of one job, or undefined. */
+  get(id: string): Promise<AnyJobOf<J> | undefined>
+  /** Re-attaches a handle to a job (for example after a reload), or undefined if there is no such job. */
+  job(id: string): Promise<AnyJobHandleOf<J> | undefined>
+  /** A page of jobs, oldest first, through an index. */
+  list(options?: ListOptions): Promise<AnyJobOf<J>[]>
+  /** How many jobs are in each state. */
+  counts(): Promise<JobCounts>
+  /** The log lines of a job, oldest first. */
+  logs(id: string): Promise<LogLine[]>
+  /** Cancels a job that has not finished. Resolves true if this call cancelled it. */
+  cancel(id: string): Promise<boolean>
+  /** Puts a failed or cancelled job back in the queue with a fresh attempt budget. Resolves true if it did. */
+  retry(id: string): Promise<boolean>
+  /** Deletes a job and its logs (cancelling it first if it runs). Resolves true if there was such a job. */
+  remove(id: string): Promise<boolean>
+  /** Cancels every job that has not started (queued and delayed); resolves with how many. */
+  clear(): Promise<number>
+  /** Stops starting jobs, in every tab, until `start()`; running jobs finish. Persists across reloads. */
+  pause(): Promise<void>
+  /** Starts jobs again after `pause()`. */
+  start(): Promise<void>
+  /** Resolves when nothing is queued or running. */
+  onIdle(): Promise<void>
+  /** Resolves when nothing is queued (jobs may still run). */
+  onEmpty(): Promise<void>
+  /** Listens to queue events from every tab; returns the unsubscribe function. */
+  on<K extends keyof QueueEventMap<J>>(event: K, listener: (event: QueueEventMap<J>[K]) => void): () => void
+  /** Closes this page's queue: stops its scheduler and workers; pending `result()` calls reject with `QUEUE_CLOSED`. */
+  close(): Promise<void>
+}
+
+export type { CloseReason, JobCounts }

@@ -1,0 +1,145 @@
+/**
+ * Every error errand raises. One base class with a stable `code`, and a subclass per
+ * failure a user handles. Prototypes are lost when an error crosses a thread
+ * (postMessage, BroadcastChannel), so the `is*Error()` guards check `name`, not only
+ * `instanceof`.
+ */
+
+/** Stable machine-readable codes carried by every {@link ErrandError}. */
+export type ErrandErrorCode =
+  | 'INVALID_OPTION'
+  | 'DATA_CLONE'
+  | 'UNKNOWN_JOB'
+  | 'QUEUE_CLOSED'
+  | 'QUEUE_CONFLICT'
+  | 'QUOTA_EXCEEDED'
+  | 'STORAGE'
+  | 'NOT_FOUND'
+  | 'INVALID_STATE'
+  | 'JOB_FAILED'
+  | 'JOB_CANCELLED'
+  | 'JOB_TIMEOUT'
+  | 'STALLED'
+  | 'WORKER_CRASHED'
+  | 'UNRECOVERABLE'
+
+/** What a failed attempt leaves in `job.errors`: plain data that survives any thread. */
+export interface AttemptError {
+  name: string
+  message: string
+  stack: string
+  /** Set when the error carried an errand `code` (for example `UNKNOWN_JOB`). */
+  code?: string
+  /** Epoch ms when the attempt failed. */
+  at: number
+}
+
+/** Base class of every error errand raises. */
+export class ErrandError extends Error {
+  override name = 'ErrandError'
+  /** Stable code: match on this, never on the message. */
+  readonly code: ErrandErrorCode
+  /** Values that help locate the problem (job id, queue name, option…). */
+  readonly context: Readonly<Record<string, unknown>>
+
+  constructor(code: ErrandErrorCode, message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.context = options.context ?? {}
+  }
+}
+
+interface JobErrorContext {
+  jobId: string
+  jobName: string
+  attempts: number
+  /** Every failed attempt, oldest first. */
+  errors: readonly AttemptError[]
+  cause?: unknown
+}
+
+/** `job.result()` rejects with this when the job ended in `failed`. `cause` is the last attempt's error. */
+export class JobFailedError extends ErrandError {
+  override name = 'JobFailedError'
+  readonly jobId: string
+  readonly jobName: string
+  /** How many times the job was started. */
+  readonly attempts: number
+  readonly errors: readonly AttemptError[]
+
+  constructor(message: string, ctx: JobErrorContext, code: ErrandErrorCode = 'JOB_FAILED') {
+    super(code, message, { cause: ctx.cause, context: { jobId: ctx.jobId, jobName: ctx.jobName, attempts: ctx.attempts } })
+    this.jobId = ctx.jobId
+    this.jobName = ctx.jobName
+    this.attempts = ctx.attempts
+    this.errors = ctx.errors
+  }
+}
+
+/** `job.result()` rejects with this when the job's last attempt ran out of time. */
+export class JobTimeoutError extends JobFailedError {
+  override name = 'JobTimeoutError'
+  constructor(message: string, ctx: JobErrorContext) {
+    super(message, ctx, 'JOB_TIMEOUT')
+  }
+}
+
+/** `job.result()` rejects with this when the job was cancelled (by `cancel()`, its `signal`, or `clear()`). */
+export class JobCancelledError extends ErrandError {
+  override name = 'JobCancelledError'
+  readonly jobId: string
+  readonly jobName: string
+  constructor(jobId: string, jobName: string) {
+    super('JOB_CANCELLED', `Job "${jobName}" (${jobId}) was cancelled.`, { context: { jobId, jobName } })
+    this.jobId = jobId
+    this.jobName = jobName
+  }
+}
+
+/** IndexedDB refused a write or a read; `cause` is the original DOMException. */
+export class StorageError extends ErrandError {
+  override name = 'StorageError'
+}
+
+/**
+ * Throw this from a handler to fail the job at once, skipping its remaining attempts.
+ * @example
+ * if (!input.file.size) throw new UnrecoverableError('Empty file: nothing to do.')
+ */
+export class UnrecoverableError extends ErrandError {
+  override name = 'UnrecoverableError'
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('UNRECOVERABLE', message, options)
+  }
+}
+
+function hasName(value: unknown, names: readonly string[]): boolean {
+  return typeof value === 'object' && value !== null && names.includes((value as { name?: unknown }).name as string)
+}
+
+const ERRAND_ERROR_NAMES = ['ErrandError', 'JobFailedError', 'JobTimeoutError', 'JobCancelledError', 'StorageError', 'UnrecoverableError']
+
+/** True for any errand error, also one that lost its prototype crossing a thread. */
+export const isErrandError = (value: unknown): value is ErrandError => hasName(value, ERRAND_ERROR_NAMES)
+/** True for {@link JobFailedError} and its subclass {@link JobTimeoutError}. */
+export const isJobFailedError = (value: unknown): value is JobFailedError => hasName(value, ['JobFailedError', 'JobTimeoutError'])
+export const isJobTimeoutError = (value: unknown): value is JobTimeoutError => hasName(value, ['JobTimeoutError'])
+export const isJobCancelledError = (value: unknown): value is JobCancelledError => hasName(value, ['JobCancelledError'])
+export const isStorageError = (value: unknown): value is StorageError => hasName(value, ['StorageError'])
+export const isUnrecoverableError = (value: unknown): value is UnrecoverableError => hasName(value, ['UnrecoverableError'])
+
+/** Turns anything thrown into the plain record kept in `job.errors`. */
+export function toAttemptError(error: unknown, at: number): AttemptError {
+  if (typeof error === 'object' && error !== null) {
+    const { name, message, stack, code } = error as Partial<Record<'name' | 'message' | 'stack' | 'code', unknown>>
+    const out: AttemptError = {
+      name: typeof name === 'string' ? name : 'Error',
+      message: typeof message === 'string' ? message : String(error),
+      stack: typeof stack === 'string' ? stack : '',
+      at,
+    }
+    if (typeof code === 'string') out.code = code
+    return out
+  }
+  return { name: 'Error', message: String(error), stack: '', at }
+}

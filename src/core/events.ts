@@ -1,0 +1,42 @@
+import type { AttemptError } from './errors.js'
+import type { Job } from './job.js'
+
+/** Why a queue closed. */
+export type CloseReason = 'closed' | 'versionchange' | 'terminated'
+
+/**
+ * Queue events and their payloads, untyped by job name. The client narrows `Job` to
+ * the registry's payload and result types (`QueueEventMap<Jobs>`).
+ */
+export interface BaseEventMap<AnyJob = Job> {
+  /** A job was added (in any tab). */
+  added: { job: AnyJob }
+  /** An attempt started: `job.attempt` is its number. */
+  started: { job: AnyJob }
+  /** A running job reported progress. */
+  progress: { jobId: string; name: string; progress: number }
+  /** An attempt failed and the job will run again at `job.runAt`. */
+  retrying: { job: AnyJob; error: AttemptError }
+  /** The job completed: `job.result` is set. */
+  completed: { job: AnyJob }
+  /** The job failed for good. */
+  failed: { job: AnyJob; error: AttemptError }
+  /** The job was cancelled. */
+  cancelled: { job: AnyJob }
+  /** Nothing is queued any more (jobs may still run or be delayed). */
+  empty: Record<never, never>
+  /** Nothing is queued or running (delayed jobs may wait for later). */
+  idle: Record<never, never>
+  /** The queue closed; further calls reject with `QUEUE_CLOSED`. */
+  closed: { reason: CloseReason }
+  /** A background write failed (the queue keeps going; the job will be retried or recovered). */
+  error: { error: Error }
+}
+
+export type EventName = keyof BaseEventMap
+
+/** One event as it travels between tabs. */
+export type QueueMessage = { [K in EventName]: { type: K } & BaseEventMap[K] }[EventName]
+
+/** Control messages between tabs (not events). */
+export type ControlMessage = { type: 'wake' } | { type: 'paused'; paused: boolean }

@@ -1,0 +1,99 @@
+import type { AttemptError } from './errors.js'
+import type { Backoff } from './backoff.js'
+
+/** Where a job is in its life. See DESIGN.md for the transitions. */
+export type JobState = 'queued' | 'delayed' | 'running' | 'completed' | 'failed' | 'cancelled'
+
+export const JOB_STATES: readonly JobState[] = ['queued', 'delayed', 'running', 'completed', 'failed', 'cancelled']
+export const FINISHED_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled']
+
+export const isFinished = (state: JobState): boolean => FINISHED_STATES.includes(state)
+
+export type JobKind = 'cpu' | 'network'
+
+/**
+ * A job as stored in IndexedDB (store `jobs`). Optional fields are absent, never
+ * `undefined`, so that records without them stay out of the sparse indexes.
+ */
+export interface JobRecord {
+  id: string
+  name: string
+  kind: JobKind
+  payload: unknown
+  state: JobState
+  /** Smaller runs first. */
+  priority: number
+  /** FIFO order inside a priority. */
+  seq: number
+  /** Epoch ms before which the job does not run. */
+  runAt: number
+  /** How many times the job was started. */
+  attempt: number
+  /** How many of those starts ended because the executor vanished (lease expired). */
+  stalls: number
+  maxAttempts: number
+  backoff: Backoff
+  /** ms per attempt; 0 means no limit. */
+  timeout: number
+  /** Idempotency key given at `add()`. */
+  key?: string
+  /** Same as `key` while the job is unfinished: the unique index that dedupes. */
+  activeKey?: string
+  /** Last reported progress in [0, 1]. */
+  progress: number
+  result?: unknown
+  errors: AttemptError[]
+  /** Set only while running (sparse index: running-by-lease). */
+  leaseExpiresAt?: number
+  /** The queue instance holding the lease. */
+  owner?: string
+  createdAt: number
+  startedAt?: number
+  finishedAt?: number
+}
+
+/** A job as the public API shows it: a snapshot, safe to keep. */
+export interface Job<P = unknown, R = unknown> {
+  readonly id: string
+  readonly name: string
+  readonly kind: JobKind
+  readonly payload: P
+  readonly state: JobState
+  readonly priority: number
+  readonly runAt: number
+  readonly attempt: number
+  readonly maxAttempts: number
+  readonly stalls: number
+  readonly backoff: Readonly<Backoff>
+  readonly timeout: number
+  readonly key?: string
+  readonly progress: number
+  /** Set once the job completed. */
+  readonly result?: R
+  /** One entry per failed attempt, oldest first. */
+  readonly errors: readonly AttemptError[]
+  readonly createdAt: number
+  readonly startedAt?: number
+  readonly finishedAt?: number
+}
+
+/** The one converter between the stored record and the public `Job`. */
+export function toJob<P, R>(record: JobRecord): Job<P, R> {
+  const { activeKey: _activeKey, owner: _owner, leaseExpiresAt: _lease, seq: _seq, ...job } = record
+  return job as Job<P, R>
+}
+
+/** One line of a job's logs (store `logs`, key `[jobId, seq]`). */
+export interface LogRecord {
+  jobId: string
+  seq: number
+  at: number
+  message: string
+}
+
+/** What `queue.logs(id)` returns. */
+export interface LogLine {
+  readonly seq: number
+  readonly at: number
+  readonly message: string
+}

@@ -1,0 +1,81 @@
+/**
+ * Job state transitions as pure functions over records: the store calls them inside its
+ * transactions, tests call them directly. Each returns a new record; none reads a clock.
+ *
+ *   queued ──claim──▶ running ──complete──▶ completed
+ *   delayed ─promote─▶ queued      running ──fail──▶ delayed (retry) | failed
+ *   running ──stall──▶ queued | failed (STALLED)
+ *   any unfinished ──cancel──▶ cancelled;   failed | cancelled ──retry──▶ queued
+ */
+import { backoffDelay } from './backoff.js'
+import { toAttemptError, type AttemptError } from './errors.js'
+import type { JobRecord } from './job.js'
+
+function withoutLease(record: JobRecord): JobRecord {
+  const { leaseExpiresAt: _lease, owner: _owner, ...rest } = record
+  return rest
+}
+
+function finished(record: JobRecord, now: number): JobRecord {
+  const { activeKey: _activeKey, ...rest } = withoutLease(record)
+  return { ...rest, finishedAt: now }
+}
+
+export function claim(record: JobRecord, owner: string, now: number, leaseMs: number): JobRecord {
+  return { ...record, state: 'running', attempt: record.attempt + 1, startedAt: now, owner, leaseExpiresAt: now + leaseMs }
+}
+
+export function complete(record: JobRecord, result: unknown, now: number): JobRecord {
+  return { ...finished(record, now), state: 'completed', progress: 1, result }
+}
+
+/** Errors that end a job at once, whatever attempts are left. */
+export function isFinalError(error: AttemptError): boolean {
+  return error.name === 'UnrecoverableError' || error.code === 'UNKNOWN_JOB'
+}
+
+/** A failed attempt: retry after backoff while attempts remain, else `failed`. */
+export function fail(record: JobRecord, error: unknown, now: number, random: number = Math.random()): JobRecord {
+  const attemptError = toAttemptError(error, now)
+  const errors = [...record.errors, attemptError]
+  const used = record.attempt - record.stalls
+  if (isFinalError(attemptError) || used >= record.maxAttempts) {
+    return { ...finished(record, now), state: 'failed', errors }
+  }
+  const runAt = now + backoffDelay(record.backoff, used, random)
+  return { ...withoutLease(record), state: runAt > now ? 'delayed' : 'queued', runAt, errors }
+}
+
+/**
+ * The executor vanished (tab closed, page reloaded, leader lost): run again, unless the
+ * job has stalled more than `maxStalls` times, which marks a poison job.
+ */
+export function stall(record: JobRecord, now: number, maxStalls: number): JobRecord {
+  const stalls = record.stalls + 1
+  const error: AttemptError = {
+    name: 'JobStalledError',
+    message: `Attempt ${record.attempt} stopped without an outcome (its page or worker went away before the lease expired).`,
+    stack: '',
+    code: 'STALLED',
+    at: now,
+  }
+  const errors = [...record.errors, error]
+  if (stalls > maxStalls) return { ...finished(record, now), state: 'failed', stalls, errors }
+  return { ...withoutLease(record), state: 'queued', stalls, errors }
+}
+
+export function cancel(record: JobRecord, now: number): JobRecord {
+  return { ...finished(record, now), state: 'cancelled' }
+}
+
+export function promote(record: JobRecord): JobRecord {
+  return { ...record, state: 'queued' }
+}
+
+/** A finished job back to `queued` with a fresh attempt budget; its error history stays. */
+export function retry(record: JobRecord, now: number): JobRecord {
+  const { finishedAt: _finishedAt, result: _result, ...rest } = record
+  const back: JobRecord = { ...rest, state: 'queued', attempt: 0, stalls: 0, progress: 0, runAt: now }
+  if (record.key !== undefined) back.activeKey = record.key
+  return back
+}

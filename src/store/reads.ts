@@ -1,0 +1,64 @@
+/** Reads: one readonly transaction each, index-backed, no full scans. */
+import { JOB_STATES, type JobRecord, type JobState, type LogLine } from '../core/job.js'
+import { INDEX, type Database } from './schema.js'
+import { read } from './transact.js'
+
+export const getJob = (db: Database, id: string): Promise<JobRecord | undefined> =>
+  read(db, ['jobs'], `Could not read job ${id}.`, (tx) => tx.objectStore('jobs').get(id))
+
+export interface ListQuery {
+  state?: JobState
+  name?: string
+  /** At most this many jobs. */
+  limit: number
+  /** Start after this job id (the last id of the previous page). */
+  after?: string
+  /** Newest first. */
+  reverse: boolean
+}
+
+/** A page of jobs ordered by creation (ids sort by time), filtered by state and/or name through an index. */
+export function listJobs(db: Database, query: ListQuery): Promise<JobRecord[]> {
+  const { state, name, limit, after, reverse } = query
+  return read(db, ['jobs'], 'Could not list jobs.', async (tx) => {
+    const store = tx.objectStore('jobs')
+    const direction = reverse ? 'prev' : 'next'
+    const prefix = state ?? name
+    let range: IDBKeyRange | undefined
+    if (prefix !== undefined) {
+      const lower = after !== undefined && !reverse ? [prefix, after] : [prefix]
+      const upper = after !== undefined && reverse ? [prefix, after] : [prefix, []]
+      range = IDBKeyRange.bound(lower, upper, after !== undefined && !reverse, after !== undefined && reverse)
+    } else if (after !== undefined) {
+      range = reverse ? IDBKeyRange.upperBound(after, true) : IDBKeyRange.lowerBound(after, true)
+    }
+    const source = state !== undefined ? store.index(INDEX.state) : name !== undefined ? store.index(INDEX.name) : store
+    const jobs: JobRecord[] = []
+    let cursor = await source.openCursor(range, direction)
+    while (cursor && jobs.length < limit) {
+      if (name === undefined || cursor.value.name === name) jobs.push(cursor.value)
+      cursor = await cursor.continue()
+    }
+    return jobs
+  })
+}
+
+export type JobCounts = Record<JobState, number>
+
+export function countJobs(db: Database): Promise<JobCounts> {
+  return read(db, ['jobs'], 'Could not count jobs.', async (tx) => {
+    const index = tx.objectStore('jobs').index(INDEX.state)
+    const counts = await Promise.all(JOB_STATES.map((state) => index.count(IDBKeyRange.bound([state], [state, []]))))
+    return Object.fromEntries(JOB_STATES.map((state, i) => [state, counts[i] ?? 0])) as JobCounts
+  })
+}
+
+export function getLogs(db: Database, id: string): Promise<LogLine[]> {
+  return read(db, ['logs'], `Could not read the logs of job ${id}.`, async (tx) => {
+    const lines = await tx.objectStore('logs').getAll(IDBKeyRange.bound([id, -Infinity], [id, Infinity]))
+    return lines.map(({ seq, at, message }) => ({ seq, at, message }))
+  })
+}
+
+export const getMeta = (db: Database, key: string): Promise<unknown> =>
+  read(db, ['meta'], 'Could not read queue settings.', (tx) => tx.objectStore('meta').get(key))

@@ -1,0 +1,88 @@
+/**
+ * The one file that owns the database layout: its name, version, stores, indexes and
+ * upgrade. Every other store/ file works through the handles opened here.
+ */
+import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import type { JobRecord, JobState, LogRecord } from '../core/job.js'
+import { mapStorageError } from './errors.js'
+
+export const SCHEMA_VERSION = 1
+
+/** Every shared resource is namespaced `errand:`. */
+export const databaseName = (queueName: string): string => `errand:${queueName}`
+
+export const INDEX = {
+  /** Next job to run: first entry of ['queued', priority, seq]. */
+  next: 'next',
+  /** Next delayed job to promote: first entry of ['delayed', runAt]. */
+  due: 'due',
+  /** Running jobs by lease expiry (sparse: only running jobs have the field). */
+  lease: 'lease',
+  /** Idempotency: unique while the job is unfinished (sparse). */
+  key: 'key',
+  /** Listing by state, oldest first (ids sort by creation time). */
+  state: 'state',
+  /** Listing by name, oldest first. */
+  name: 'name',
+} as const
+
+export interface ErrandSchema extends DBSchema {
+  jobs: {
+    key: string
+    value: JobRecord
+    indexes: {
+      next: [JobState, number, number]
+      due: [JobState, number]
+      lease: number
+      key: string
+      state: [JobState, string]
+      name: [string, string]
+    }
+  }
+  logs: { key: [string, number]; value: LogRecord }
+  meta: { key: string; value: unknown }
+}
+
+export type Database = IDBPDatabase<ErrandSchema>
+
+export interface OpenHooks {
+  /** A newer version of the app wants to upgrade the schema: the connection was closed. */
+  onVersionChange(): void
+  /** The browser closed the connection (storage cleared, disk error). */
+  onTerminated(): void
+}
+
+export async function openDatabase(queueName: string, hooks: OpenHooks): Promise<Database> {
+  try {
+    const db = await openDB<ErrandSchema>(databaseName(queueName), SCHEMA_VERSION, {
+      upgrade(database, oldVersion) {
+        // One step per version; never edit a shipped step, add the next one.
+        if (oldVersion < 1) {
+          const jobs = database.createObjectStore('jobs', { keyPath: 'id' })
+          jobs.createIndex(INDEX.next, ['state', 'priority', 'seq'])
+          jobs.createIndex(INDEX.due, ['state', 'runAt'])
+          jobs.createIndex(INDEX.lease, 'leaseExpiresAt')
+          jobs.createIndex(INDEX.key, 'activeKey', { unique: true })
+          jobs.createIndex(INDEX.state, ['state', 'id'])
+          jobs.createIndex(INDEX.name, ['name', 'id'])
+          database.createObjectStore('logs', { keyPath: ['jobId', 'seq'] })
+          database.createObjectStore('meta')
+        }
+      },
+      blocking() {
+        // Close at once so the newer tab's upgrade is never blocked by us.
+        db.close()
+        hooks.onVersionChange()
+      },
+      terminated: hooks.onTerminated,
+    })
+    return db
+  } catch (error) {
+    throw mapStorageError(error, `Could not open the database of queue "${queueName}".`)
+  }
+}
+
+/** Deletes a queue's database: every job and log. Resolves once no connection holds it. */
+export async function deleteDatabase(queueName: string): Promise<void> {
+  await deleteDB(databaseName(queueName))
+}

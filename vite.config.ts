@@ -1,0 +1,49 @@
+import { playwright } from '@vitest/browser-playwright'
+import { defineConfig } from 'vitest/config'
+import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium.mjs'
+
+const browserProject = process.argv.some((arg) => arg.includes('browser')) || !process.argv.includes('--project')
+
+export default defineConfig({
+  build: {
+    target: 'es2022',
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    minify: false,
+    lib: {
+      entry: { index: 'src/index.ts', worker: 'src/worker.ts', testing: 'src/testing.ts' },
+      formats: ['es'],
+    },
+    rolldownOptions: {
+      external: ['idb', 'comlink'],
+    },
+  },
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            // Resolved lazily: `vitest --project unit` must not need a browser.
+            provider: playwright({ launchOptions: browserProject ? { executablePath: chromiumPath(), args: CHROMIUM_ARGS } : {} }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+})

@@ -218,7 +218,11 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     return added.map(({ record }) => handleOf(record))
   }
 
-  /** Resolves once `done(counts)` holds, re-checking after every event that may change it. */
+  /**
+   * Resolves once `done(counts)` holds. Counts are read at the start and after the
+   * leader's `idle` / `empty` transitions only: reading after every job would make
+   * readonly transactions contend with the scheduler's writes.
+   */
   const waitFor = async (done: (counts: JobCounts) => boolean, events: EventName[]): Promise<void> => {
     const db = await database()
     await new Promise<void>((resolve, reject) => {
@@ -329,8 +333,8 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     },
     pause: () => setPaused(true),
     start: () => setPaused(false),
-    onIdle: () => waitFor((c) => c.queued === 0 && c.running === 0, ['idle', 'completed', 'failed', 'cancelled', 'retrying']),
-    onEmpty: () => waitFor((c) => c.queued === 0, ['empty', 'idle', 'started', 'cancelled']),
+    onIdle: () => waitFor((c) => c.queued === 0 && c.running === 0, ['idle', 'cancelled']),
+    onEmpty: () => waitFor((c) => c.queued === 0, ['empty', 'idle', 'cancelled']),
     on(event, listener) {
       return bus.on(event, listener as unknown as (message: QueueMessage) => void)
     },

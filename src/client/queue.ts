@@ -100,11 +100,16 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   let scheduler: Scheduler | undefined
   let pool: Pool | undefined
   let leadership: Leadership | undefined
+  /** Set by pause()/start() here or in another tab; wins over the stored flag read at start-up. */
+  let paused: boolean | undefined
 
   const onRemote = (message: QueueMessage | ControlMessage): void => {
     if (message.type === 'added' || message.type === 'wake') scheduler?.wake()
     else if (message.type === 'cancelled') scheduler?.abandon(message.job.id)
-    else if (message.type === 'paused') scheduler?.setPaused(message.paused)
+    else if (message.type === 'paused') {
+      paused = message.paused
+      scheduler?.setPaused(message.paused)
+    }
   }
   const bus: Bus = createBus(`errand:${name}`, onRemote)
 
@@ -132,10 +137,18 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
         void dbReady.then(async (db) => {
           if (closeReason) return
           pool = createPool({ create, size: settings.concurrency, graceMs: settings.grace })
-          const paused = (await getMeta(db, PAUSED_KEY)) === true
+          const stored = (await getMeta(db, PAUSED_KEY)) === true
           if (closeReason) return
-          scheduler = startScheduler({ db, owner, pool, leaseMs: settings.lease, maxStalls: settings.maxStalls, logLimit: settings.logLimit, emit: bus.publish })
-          if (paused) scheduler.setPaused(true)
+          scheduler = startScheduler({
+            db,
+            owner,
+            pool,
+            paused: paused ?? stored,
+            leaseMs: settings.lease,
+            maxStalls: settings.maxStalls,
+            logLimit: settings.logLimit,
+            emit: bus.publish,
+          })
         })
       },
       () => {
@@ -256,10 +269,12 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     })
   }
 
-  const setPaused = async (paused: boolean): Promise<void> => {
-    await setMeta(await database(), PAUSED_KEY, paused)
-    scheduler?.setPaused(paused)
-    bus.control({ type: 'paused', paused })
+  const setPaused = async (value: boolean): Promise<void> => {
+    const db = await database()
+    paused = value
+    scheduler?.setPaused(value)
+    bus.control({ type: 'paused', paused: value })
+    await setMeta(db, PAUSED_KEY, value)
   }
 
   const afterCancel = (record: JobRecord): void => {

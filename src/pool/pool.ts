@@ -117,7 +117,8 @@ export function createPool(options: PoolOptions): Pool {
   const abortRun = (slot: Slot, running: Running, reason: AbortReason): void => {
     if (running.settled || running.abortedFor) return
     running.abortedFor = reason
-    slot.remote.abort(running.runId, reason, running.task.timeout).catch(() => {})
+    // After `ready`, like the run itself, so the worker never sees the abort before the run.
+    slot.ready.then(() => slot.remote.abort(running.runId, reason, running.task.timeout)).catch(() => {})
     const outcome: RunOutcome = { ok: false, error: abortError(reason, running.task.timeout, 'it ignored the abort signal, so its worker was terminated') }
     running.timers.push(setTimeout(() => kill(slot, outcome), options.graceMs))
   }

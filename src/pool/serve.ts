@@ -43,6 +43,8 @@ export function serveJobs(jobs: JobDefinitions): void {
   const registry: Record<string, JobHandler> = Object.assign(Object.create(null) as Record<string, JobHandler>, jobs)
   const names = Object.keys(registry).filter((name) => typeof registry[name] === 'function')
   const controllers = new Map<number, AbortController>()
+  /** Aborts that arrived before their run started. */
+  const early = new Map<number, Error>()
   const scope = globalThis as unknown as Scope
 
   let sink: ((reports: WorkerReport[]) => unknown) | undefined
@@ -78,6 +80,11 @@ export function serveJobs(jobs: JobDefinitions): void {
       }
       const controller = new AbortController()
       controllers.set(request.runId, controller)
+      const abortedEarly = early.get(request.runId)
+      if (abortedEarly) {
+        early.delete(request.runId)
+        controller.abort(abortedEarly)
+      }
       const progress = throttledProgress(request.runId, push)
       const ctx: JobContext = {
         jobId: request.jobId,
@@ -103,7 +110,9 @@ export function serveJobs(jobs: JobDefinitions): void {
     abort(runId: number, reason: AbortReason, timeout: number) {
       const error = new Error(reason === 'timeout' ? `The job timed out after ${timeout} ms.` : 'The job was cancelled.')
       error.name = reason === 'timeout' ? 'JobTimeoutError' : 'JobCancelledError'
-      controllers.get(runId)?.abort(error)
+      const controller = controllers.get(runId)
+      if (controller) controller.abort(error)
+      else early.set(runId, error)
     },
   }
 

@@ -23,6 +23,8 @@ export interface SchedulerOptions {
   db: Database
   owner: string
   pool: Pool
+  /** Start paused (the queue's persisted flag). */
+  paused: boolean
   leaseMs: number
   maxStalls: number
   logLimit: number
@@ -48,7 +50,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const { db, owner, pool, leaseMs, maxStalls, logLimit, emit } = options
   const running = new Map<string, Run>()
   let stopped = false
-  let paused = false
+  let paused = options.paused
   let recoverForeign = true
   let pumping = false
   let again = false

@@ -7,7 +7,7 @@
 import { isFinished, type JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { INDEX, type Database } from './schema.js'
-import { write } from './transact.js'
+import { quiet, write } from './transact.js'
 
 const QUEUED = IDBKeyRange.bound(['queued', -Infinity, -Infinity], ['queued', Infinity, Infinity])
 const stateRange = (state: string): IDBKeyRange => IDBKeyRange.bound([state], [state, []])
@@ -33,7 +33,7 @@ export function addJobs(db: Database, records: readonly JobRecord[]): Promise<Ad
           continue
         }
       }
-      pending.push(store.add(record))
+      pending.push(quiet(store.add(record)))
       added.push({ record, existed: false })
     }
     await Promise.all(pending)
@@ -137,7 +137,7 @@ export function settle(db: Database, outcomes: readonly Outcome[], now: number):
         return
       }
       const next = outcome.ok ? transition.complete(record, outcome.result, now) : transition.fail(record, outcome.error, now)
-      pending.push(store.put(next))
+      pending.push(quiet(store.put(next)))
       settled.push({ outcome, record: next })
     })
     await Promise.all(pending)
@@ -154,7 +154,7 @@ export function renewLeases(db: Database, owner: string, ids: readonly string[],
     const pending: Promise<unknown>[] = []
     ids.forEach((id, i) => {
       const record = records[i]
-      if (record?.state === 'running' && record.owner === owner) pending.push(store.put({ ...record, leaseExpiresAt: until }))
+      if (record?.state === 'running' && record.owner === owner) pending.push(quiet(store.put({ ...record, leaseExpiresAt: until })))
       else lost.push(id)
     })
     await Promise.all(pending)

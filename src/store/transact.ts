@@ -7,6 +7,16 @@ export type WriteTx<S extends StoreName[]> = IDBPTransaction<ErrandSchema, S, 'r
 export type ReadTx<S extends StoreName[]> = IDBPTransaction<ErrandSchema, S, 'readonly'>
 
 /**
+ * Marks a request promise as handled: requests fired without await reject when their
+ * transaction aborts, and the transaction's own outcome is what we report. The same
+ * promise is returned, so `Promise.all()` over it still sees the first failure.
+ */
+export function quiet<T>(request: Promise<T>): Promise<T> {
+  request.catch(() => {})
+  return request
+}
+
+/**
  * Runs `body` in one readwrite transaction and resolves once it has committed.
  * `body` must await nothing but requests of `tx` (anything else lets the transaction
  * auto-commit half-done). A synchronous throw inside it (DataCloneError from put())

@@ -1,0 +1,108 @@
+import { describe, expect, test } from 'vitest'
+import { ErrandError, isErrandError, openQueue } from '../../src/index.js'
+import { testQueue } from './helpers.js'
+
+type Queue = ReturnType<typeof testQueue>
+
+/** Rejects with `code`, and the store holds exactly what it held before. */
+async function expectRejectsWithNothingWritten(queue: Queue, attempt: () => Promise<unknown>, code: string) {
+  const before = await queue.counts()
+  const error = await attempt().then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error, 'should have rejected').toBeInstanceOf(ErrandError)
+  expect(isErrandError(error)).toBe(true)
+  expect((error as ErrandError).code).toBe(code)
+  expect(await queue.counts()).toEqual(before)
+  expect(await queue.list()).toHaveLength(Object.values(before).reduce((a, b) => a + b, 0))
+  return error as ErrandError
+}
+
+describe('add() rejects a payload that cannot be stored, writing nothing (DATA_CLONE)', () => {
+  const cases: [string, () => unknown][] = [
+    ['a function', () => ({ run: () => 1 })],
+    ['a DOM node', () => ({ el: document.createElement('div') })],
+    ['a Symbol', () => ({ s: Symbol('x') })],
+    ['a WeakMap', () => ({ w: new WeakMap() })],
+  ]
+  for (const [what, make] of cases) {
+    test(`payload with ${what}`, async () => {
+      const queue = testQueue()
+      await queue.pause()
+      await queue.add('noop', undefined)
+      const error = await expectRejectsWithNothingWritten(queue, () => queue.add('echo', make()), 'DATA_CLONE')
+      expect(error.message).toContain('structuredClone')
+      expect((error.cause as DOMException).name).toBe('DataCloneError')
+    })
+  }
+})
+
+describe('add() rejects invalid options with INVALID_OPTION and a message that says what was expected', () => {
+  const cases: [string, unknown, string][] = [
+    ['negative delay', { delay: -1 }, 'Expected `delay` to be a finite number of ms ≥ 0, got `-1` (number).'],
+    ['NaN delay', { delay: Number.NaN }, 'Expected `delay` to be a finite number of ms ≥ 0, got `NaN` (number).'],
+    ['zero attempts', { attempts: 0 }, 'Expected `attempts` to be an integer ≥ 1, got `0` (number).'],
+    ['fractional priority', { priority: 1.5 }, 'Expected `priority` to be an integer, got `1.5` (number).'],
+    ['string timeout', { timeout: '10s' }, 'Expected `timeout` to be a finite number of ms ≥ 0, got `"10s"` (string).'],
+    ['unknown option', { retries: 3 }, 'Unknown option `retries`. Known options: priority, delay, attempts, backoff, timeout, key, signal.'],
+    ['bad backoff type', { backoff: { type: 'linear' } }, 'Expected `backoff.type` to be "fixed" or "exponential", got `"linear"` (string).'],
+    ['empty key', { key: '' }, 'Expected `key` to be a non-empty string, got `""` (string).'],
+  ]
+  for (const [what, options, message] of cases) {
+    test(what, async () => {
+      const queue = testQueue()
+      const error = await expectRejectsWithNothingWritten(queue, () => queue.add('noop', undefined, options as never), 'INVALID_OPTION')
+      expect(error.message).toBe(message)
+    })
+  }
+})
+
+test('addAll() with one bad item writes none of them', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  await expectRejectsWithNothingWritten(
+    queue,
+    () => queue.addAll([
+      { name: 'noop', payload: undefined },
+      { name: 'echo', payload: { f: () => 1 } },
+      { name: 'noop', payload: undefined },
+    ]),
+    'DATA_CLONE',
+  )
+  await expectRejectsWithNothingWritten(queue, () => queue.addAll([{ name: 'noop', payload: undefined }, { name: 'noop', payload: undefined, options: { attempts: -1 } }]), 'INVALID_OPTION')
+})
+
+test('an unknown job name is refused at add() once the worker told the page its handlers', async () => {
+  const queue = testQueue()
+  await (await queue.add('noop', undefined)).result()
+  const error = await expectRejectsWithNothingWritten(queue, () => queue.add('thumbnail' as 'noop', undefined), 'UNKNOWN_JOB')
+  expect(error.message).toContain('Unknown job "thumbnail"')
+  expect(error.message).toContain('echo')
+  await expectRejectsWithNothingWritten(queue, () => queue.add('' as 'noop', undefined), 'INVALID_OPTION')
+})
+
+test('a closed queue rejects every call with QUEUE_CLOSED', async () => {
+  const queue = testQueue()
+  await queue.close()
+  expect(queue.closed).toBe(true)
+  for (const call of [() => queue.add('noop', undefined), () => queue.counts(), () => queue.list(), () => queue.get('x')]) {
+    await expect(call()).rejects.toMatchObject({ name: 'ErrandError', code: 'QUEUE_CLOSED' })
+  }
+})
+
+test('a pending result() rejects with QUEUE_CLOSED when its queue closes', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const job = await queue.add('noop', undefined)
+  const result = job.result()
+  await queue.close()
+  await expect(result).rejects.toMatchObject({ code: 'QUEUE_CLOSED' })
+})
+
+test('openQueue() validates its name and options', () => {
+  expect(() => openQueue('')).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }) as Error)
+  expect(() => openQueue('x', { concurrency: 0 })).toThrow('Expected `concurrency` to be an integer ≥ 1, got `0` (number).')
+  expect(() => openQueue('x', { worker: 'jobs.js' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }) as Error)
+  expect(() => openQueue('x', { workers: 2 } as never)).toThrow('Unknown option `workers`')
+})

@@ -1,0 +1,76 @@
+import { expect, test } from 'vitest'
+import { isJobCancelledError, JobCancelledError } from '../../src/index.js'
+import { testQueue } from './helpers.js'
+
+test('cancels a queued job: it never starts and result() rejects with JobCancelledError', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const started: string[] = []
+  queue.on('started', ({ job }) => started.push(job.id))
+  const job = await queue.add('add', { a: 1, b: 2 })
+  const result = job.result()
+  expect(await job.cancel()).toBe(true)
+  const error = await result.catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(JobCancelledError)
+  expect(isJobCancelledError(error)).toBe(true)
+  expect((error as JobCancelledError).code).toBe('JOB_CANCELLED')
+  await queue.start()
+  await queue.onIdle()
+  expect(started).toEqual([])
+  expect((await job.get())?.state).toBe('cancelled')
+  // Cancelling a finished job does nothing.
+  expect(await job.cancel()).toBe(false)
+})
+
+test('cancels a running job: its signal aborts, it ends `cancelled`, and the next job runs', async () => {
+  const queue = testQueue()
+  const firstStarted = new Promise<void>((resolve) => queue.on('started', () => resolve()))
+  const job = await queue.add('sleep', { ms: 60_000 })
+  const next = await queue.add('add', { a: 3, b: 4 })
+  await firstStarted
+  expect(await queue.cancel(job.id)).toBe(true)
+  await expect(job.result()).rejects.toThrow(JobCancelledError)
+  await expect(next.result()).resolves.toBe(7)
+  const stored = await job.get()
+  expect(stored?.state).toBe('cancelled')
+  expect(stored?.errors).toEqual([])
+})
+
+test('an aborted `signal` option cancels the job', async () => {
+  const queue = testQueue()
+  const controller = new AbortController()
+  const job = await queue.add('sleep', { ms: 60_000 }, { signal: controller.signal })
+  await new Promise<void>((resolve) => job.on('started', () => resolve()))
+  controller.abort()
+  await expect(job.result()).rejects.toThrow(JobCancelledError)
+})
+
+test('add() with an already aborted signal rejects and writes nothing', async () => {
+  const queue = testQueue()
+  const controller = new AbortController()
+  controller.abort()
+  await expect(queue.add('noop', undefined, { signal: controller.signal })).rejects.toThrow()
+  expect((await queue.list()).length).toBe(0)
+})
+
+test('clear() cancels every job that has not started', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const jobs = await Promise.all([queue.add('noop', undefined), queue.add('noop', undefined, { delay: 60_000 })])
+  expect(await queue.clear()).toBe(2)
+  for (const job of jobs) await expect(job.result()).rejects.toThrow(JobCancelledError)
+  expect(await queue.counts()).toMatchObject({ queued: 0, delayed: 0, cancelled: 2 })
+})
+
+test('remove() deletes a job and its logs; result() then rejects with NOT_FOUND', async () => {
+  const queue = testQueue()
+  const job = await queue.add('report', { steps: 3 })
+  await job.result()
+  expect(await job.logs()).toHaveLength(3)
+  expect(await queue.remove(job.id)).toBe(true)
+  expect(await queue.get(job.id)).toBeUndefined()
+  expect(await queue.logs(job.id)).toEqual([])
+  const again = await queue.job(job.id)
+  expect(again).toBeUndefined()
+  expect(await queue.remove(job.id)).toBe(false)
+})

@@ -1,0 +1,37 @@
+import { expect, test } from 'vitest'
+import { testQueue } from './helpers.js'
+
+test('add() with a key returns the unfinished job that has it instead of adding another', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const first = await queue.add('add', { a: 1, b: 1 }, { key: 'sum' })
+  const second = await queue.add('add', { a: 9, b: 9 }, { key: 'sum' })
+  expect(second.id).toBe(first.id)
+  expect((await queue.counts()).queued).toBe(1)
+  await queue.start()
+  await expect(second.result()).resolves.toBe(2)
+})
+
+test('once the keyed job finished, the same key adds a new job', async () => {
+  const queue = testQueue()
+  const first = await queue.add('add', { a: 1, b: 1 }, { key: 'sum' })
+  await first.result()
+  const second = await queue.add('add', { a: 2, b: 2 }, { key: 'sum' })
+  expect(second.id).not.toBe(first.id)
+  await expect(second.result()).resolves.toBe(4)
+  expect((await queue.get(second.id))?.key).toBe('sum')
+})
+
+test('addAll() dedupes keys inside one batch and against the store', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const existing = await queue.add('noop', undefined, { key: 'k1' })
+  const handles = await queue.addAll([
+    { name: 'noop', payload: undefined, options: { key: 'k1' } },
+    { name: 'noop', payload: undefined, options: { key: 'k2' } },
+    { name: 'noop', payload: undefined, options: { key: 'k2' } },
+  ])
+  expect(handles[0]!.id).toBe(existing.id)
+  expect(handles[2]!.id).toBe(handles[1]!.id)
+  expect((await queue.counts()).queued).toBe(2)
+})

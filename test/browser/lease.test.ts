@@ -1,0 +1,48 @@
+import { expect, test } from 'vitest'
+import { createTestQueue } from '../../src/testing.js'
+import { fixtureWorker, testQueue } from './helpers.js'
+import type { Jobs } from './fixtures/jobs.worker.js'
+
+const startedOnce = (queue: ReturnType<typeof testQueue>) => new Promise<void>((resolve) => queue.on('started', () => resolve()))
+
+test('a job interrupted mid-run (queue closed) runs again in the next queue with attempt 2', async () => {
+  const name = `lease-${crypto.randomUUID()}`
+  const first = createTestQueue<Jobs>({ name, worker: fixtureWorker, concurrency: 1 })
+  const job = await first.add('sleep', { ms: 300 })
+  await startedOnce(first)
+  await first.close()
+
+  const second = createTestQueue<Jobs>({ name, worker: fixtureWorker, concurrency: 1 })
+  const again = await second.job(job.id)
+  await expect(again!.result()).resolves.toEqual({ slept: 300, attempt: 2 })
+  const stored = await second.get(job.id)
+  expect(stored).toMatchObject({ state: 'completed', attempt: 2, stalls: 1 })
+  expect(stored?.errors.map((e) => [e.name, e.code])).toEqual([['JobStalledError', 'STALLED']])
+})
+
+test('a job that stalls more than maxStalls times fails with code STALLED', async () => {
+  const name = `stall-${crypto.randomUUID()}`
+  let id = ''
+  for (let run = 0; run < 2; run++) {
+    const queue = createTestQueue<Jobs>({ name, worker: fixtureWorker, concurrency: 1, maxStalls: 1 })
+    if (run === 0) id = (await queue.add('sleep', { ms: 60_000 })).id
+    await startedOnce(queue)
+    await queue.close()
+  }
+  const last = createTestQueue<Jobs>({ name, worker: fixtureWorker, concurrency: 1, maxStalls: 1 })
+  const handle = await last.job(id)
+  const error = (await handle!.result().catch((e: unknown) => e)) as { name: string; errors: { code?: string }[] }
+  expect(error.name).toBe('JobFailedError')
+  expect(error.errors.map((e) => e.code)).toEqual(['STALLED', 'STALLED'])
+  expect((await last.get(id))?.state).toBe('failed')
+})
+
+test('a running job keeps its lease renewed past the lease duration and is not run twice', async () => {
+  const queue = testQueue({ lease: 300 })
+  const started: number[] = []
+  queue.on('started', ({ job }) => started.push(job.attempt))
+  const job = await queue.add('sleep', { ms: 1200 })
+  await expect(job.result()).resolves.toEqual({ slept: 1200, attempt: 1 })
+  expect(started).toEqual([1])
+  expect((await job.get())?.stalls).toBe(0)
+})

@@ -1,0 +1,104 @@
+import { expect, test } from 'vitest'
+import { deleteQueue, openQueue } from '../../src/index.js'
+import { drain } from '../../src/testing.js'
+import { fixtureWorker, testQueue } from './helpers.js'
+
+test('list() pages through jobs by state and name, oldest first, through an index', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const ids: string[] = []
+  for (let i = 0; i < 25; i++) ids.push((await queue.add(i % 2 ? 'noop' : 'add', { a: i, b: 0 } as never)).id)
+  const page1 = await queue.list({ limit: 10 })
+  const page2 = await queue.list({ limit: 10, after: page1.at(-1)!.id })
+  const page3 = await queue.list({ limit: 10, after: page2.at(-1)!.id })
+  expect([...page1, ...page2, ...page3].map((j) => j.id)).toEqual(ids)
+  expect((await queue.list({ reverse: true, limit: 3 })).map((j) => j.id)).toEqual(ids.slice(-3).reverse())
+  const adds = await queue.list({ name: 'add' })
+  expect(adds.map((j) => j.id)).toEqual(ids.filter((_, i) => i % 2 === 0))
+  const queuedNoops = await queue.list({ state: 'queued', name: 'noop', limit: 5 })
+  expect(queuedNoops.map((j) => j.id)).toEqual(ids.filter((_, i) => i % 2).slice(0, 5))
+  expect(await queue.list({ state: 'completed' })).toEqual([])
+  expect(await queue.counts()).toEqual({ queued: 25, delayed: 0, running: 0, completed: 0, failed: 0, cancelled: 0 })
+})
+
+test('job(id) re-attaches a handle whose result() resolves, also after completion', async () => {
+  const queue = testQueue()
+  const job = await queue.add('add', { a: 40, b: 2 })
+  await drain(queue)
+  const again = await queue.job(job.id)
+  expect(again?.name).toBe('add')
+  await expect(again!.result()).resolves.toBe(42)
+  expect(await queue.job('missing')).toBeUndefined()
+})
+
+test('queue events fire in lifecycle order for each job', async () => {
+  const queue = testQueue()
+  const seen: string[] = []
+  for (const type of ['added', 'started', 'completed'] as const) queue.on(type, ({ job }) => seen.push(`${type}:${job.name}`))
+  const stop = queue.on('idle', () => seen.push('idle'))
+  await (await queue.add('add', { a: 1, b: 1 })).result()
+  await queue.onIdle()
+  stop()
+  expect(seen.slice(0, 3)).toEqual(['added:add', 'started:add', 'completed:add'])
+})
+
+test('the completed event carries the typed result', async () => {
+  const queue = testQueue()
+  const results: unknown[] = []
+  queue.on('completed', ({ job }) => {
+    if (job.name === 'add') results.push(job.result)
+  })
+  await (await queue.add('add', { a: 5, b: 6 })).result()
+  expect(results).toEqual([11])
+})
+
+test('pause() stops starting jobs until start(); onEmpty() and onIdle() resolve when the work is done', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const job = await queue.add('add', { a: 1, b: 2 })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  expect((await job.get())?.state).toBe('queued')
+  await queue.start()
+  await queue.onEmpty()
+  await queue.onIdle()
+  expect((await job.get())?.state).toBe('completed')
+})
+
+test('opening the same queue twice in a page returns the same queue when the options agree, and fails otherwise', async () => {
+  const name = `twice-${crypto.randomUUID()}`
+  const a = openQueue(name, { worker: fixtureWorker, concurrency: 1 })
+  const b = openQueue(name, { worker: fixtureWorker, concurrency: 1 })
+  expect(b).toBe(a)
+  expect(() => openQueue(name, { worker: fixtureWorker, concurrency: 2 })).toThrow(expect.objectContaining({ code: 'QUEUE_CONFLICT' }) as Error)
+  await deleteQueue(name)
+  expect(a.closed).toBe(true)
+  // Once closed, the name can be opened again.
+  const c = openQueue(name, { worker: fixtureWorker, concurrency: 2 })
+  expect(c).not.toBe(a)
+  await deleteQueue(name)
+})
+
+test('a queue without a worker adds jobs that a queue with one runs', async () => {
+  const name = `split-${crypto.randomUUID()}`
+  const adder = openQueue<import('./fixtures/jobs.worker.js').Jobs>(name)
+  const job = await adder.add('add', { a: 2, b: 2 })
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  expect((await job.get())?.state).toBe('queued')
+  await adder.close()
+  const runner = openQueue<import('./fixtures/jobs.worker.js').Jobs>(name, { worker: fixtureWorker })
+  await expect((await runner.job(job.id))!.result()).resolves.toBe(4)
+  await deleteQueue(name)
+})
+
+test('ArrayBuffer payloads and results move to and from the worker', async () => {
+  const queue = testQueue()
+  const buffer = new Uint8Array(1024 * 1024).fill(7).buffer
+  const job = await queue.add('bytes', { buffer })
+  const result = await job.result()
+  expect(result.length).toBe(1024 * 1024)
+  const view = new Uint8Array(result.buffer)
+  expect(view[0]).toBe(42)
+  expect(view[1]).toBe(7)
+  // The payload the page passed is untouched (the store kept its own copy).
+  expect(buffer.byteLength).toBe(1024 * 1024)
+})

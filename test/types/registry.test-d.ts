@@ -1,0 +1,79 @@
+// Type tests for the typed registry, checked by `npm run typecheck` (tsc). Every
+// expect-error directive below marks a mistake users make; if one stopped being an error, tsc fails.
+import { expectTypeOf } from 'vitest'
+import { defineJobs } from '../../src/worker.js'
+import { openQueue, type Job, type JobHandle } from '../../src/index.js'
+
+const jobs = defineJobs({
+  async thumbnail(input: { file: Blob; size: number }, ctx) {
+    expectTypeOf(ctx.attempt).toEqualTypeOf<number>()
+    expectTypeOf(ctx.signal).toEqualTypeOf<AbortSignal>()
+    ctx.progress(0.5)
+    ctx.log('decoding', input.size)
+    return { blob: input.file, width: input.size }
+  },
+  sum(input: { values: number[] }) {
+    return input.values.reduce((a, b) => a + b, 0)
+  },
+  ping() {
+    return 'pong' as const
+  },
+})
+type Jobs = typeof jobs
+
+declare const file: Blob
+const queue = openQueue<Jobs>('media', { worker: () => new Worker('jobs.js', { type: 'module' }) })
+
+async function typed() {
+  const thumb = await queue.add('thumbnail', { file, size: 256 })
+  expectTypeOf(thumb).toEqualTypeOf<JobHandle<{ file: Blob; size: number }, { blob: Blob; width: number }, 'thumbnail'>>()
+  expectTypeOf(await thumb.result()).toEqualTypeOf<{ blob: Blob; width: number }>()
+  expectTypeOf(await (await queue.add('sum', { values: [1, 2] })).result()).toEqualTypeOf<number>()
+  expectTypeOf(await (await queue.add('ping', undefined)).result()).toEqualTypeOf<'pong'>()
+
+  // @ts-expect-error: no handler named "thumbnails"
+  await queue.add('thumbnails', { file, size: 256 })
+  // @ts-expect-error: `size` must be a number
+  await queue.add('thumbnail', { file, size: '256' })
+  // @ts-expect-error: `file` is missing
+  await queue.add('thumbnail', { size: 256 })
+  // @ts-expect-error: `attempt` is not an option (it is `attempts`)
+  await queue.add('sum', { values: [] }, { attempt: 3 })
+  // @ts-expect-error: backoff type is 'fixed' | 'exponential'
+  await queue.add('sum', { values: [] }, { backoff: { type: 'linear' } })
+
+  const handles = await queue.addAll([
+    { name: 'sum', payload: { values: [1] } },
+    { name: 'thumbnail', payload: { file, size: 1 }, options: { priority: 1 } },
+  ])
+  expectTypeOf(handles[0]!.name).toEqualTypeOf<'thumbnail' | 'sum' | 'ping'>()
+  // @ts-expect-error: payload does not match the name
+  await queue.addAll([{ name: 'sum', payload: { file, size: 1 } }])
+
+  // Events narrow by job name.
+  queue.on('completed', ({ job }) => {
+    if (job.name === 'sum') expectTypeOf(job.result).toEqualTypeOf<number | undefined>()
+    if (job.name === 'thumbnail') expectTypeOf(job.payload).toEqualTypeOf<{ file: Blob; size: number }>()
+  })
+  queue.on('progress', ({ progress, jobId }) => {
+    expectTypeOf(progress).toEqualTypeOf<number>()
+    expectTypeOf(jobId).toEqualTypeOf<string>()
+  })
+  // @ts-expect-error: no such event
+  queue.on('finished', () => {})
+
+  const again = await queue.job('id')
+  if (again?.name === 'sum') expectTypeOf(await again.result()).toEqualTypeOf<number>()
+  const stored = await queue.get('id')
+  if (stored?.name === 'thumbnail') expectTypeOf(stored).toMatchTypeOf<Job<{ file: Blob; size: number }, { blob: Blob; width: number }>>()
+}
+
+async function untyped() {
+  // Without a registry (plain JavaScript), any name and payload go; results are unknown.
+  const loose = openQueue('loose')
+  const job = await loose.add('anything', { at: 1 })
+  expectTypeOf(await job.result()).toEqualTypeOf<unknown>()
+}
+
+void typed
+void untyped

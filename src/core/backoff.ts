@@ -26,7 +26,8 @@ export const DEFAULT_BACKOFF: Readonly<Backoff> = { type: 'exponential', delay: 
 
 /** Delay in ms before the retry that follows failed attempt `attempt` (≥ 1). */
 export function backoffDelay(backoff: Backoff, attempt: number, random: number = Math.random()): number {
-  const exponent = Math.max(0, attempt - 1)
+  // Capped exponent: 2^64 ms already exceeds any maxDelay, and 0 × 2^1024 would be NaN.
+  const exponent = Math.min(64, Math.max(0, attempt - 1))
   const base = backoff.type === 'fixed' ? backoff.delay : backoff.delay * 2 ** exponent
   const capped = Math.min(base, backoff.maxDelay)
   return Math.round(capped * (1 - backoff.jitter * random))

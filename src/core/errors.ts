@@ -128,18 +128,40 @@ export const isJobCancelledError = (value: unknown): value is JobCancelledError 
 export const isStorageError = (value: unknown): value is StorageError => hasName(value, ['StorageError'])
 export const isUnrecoverableError = (value: unknown): value is UnrecoverableError => hasName(value, ['UnrecoverableError'])
 
+/** An error as plain data, the way it crosses threads and is stored. */
+export interface SerializedError {
+  name: string
+  message: string
+  stack: string
+  code?: string
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value)
+  } catch {
+    return Object.prototype.toString.call(value) // e.g. an object without a prototype
+  }
+}
+
+/**
+ * Turns anything thrown into plain `{ name, message, stack, code? }`. Errand errors must
+ * cross threads this way: structuredClone keeps only the built-in error names and drops
+ * `code`, so a cloned UnrecoverableError would arrive as a plain "Error".
+ */
+export function serializeError(error: unknown): SerializedError {
+  if (typeof error !== 'object' || error === null) return { name: 'Error', message: safeString(error), stack: '' }
+  const { name, message, stack, code } = error as Partial<Record<'name' | 'message' | 'stack' | 'code', unknown>>
+  const out: SerializedError = {
+    name: typeof name === 'string' ? name : 'Error',
+    message: typeof message === 'string' ? message : safeString(error),
+    stack: typeof stack === 'string' ? stack : '',
+  }
+  if (typeof code === 'string') out.code = code
+  return out
+}
+
 /** Turns anything thrown into the plain record kept in `job.errors`. */
 export function toAttemptError(error: unknown, at: number): AttemptError {
-  if (typeof error === 'object' && error !== null) {
-    const { name, message, stack, code } = error as Partial<Record<'name' | 'message' | 'stack' | 'code', unknown>>
-    const out: AttemptError = {
-      name: typeof name === 'string' ? name : 'Error',
-      message: typeof message === 'string' ? message : String(error),
-      stack: typeof stack === 'string' ? stack : '',
-      at,
-    }
-    if (typeof code === 'string') out.code = code
-    return out
-  }
-  return { name: 'Error', message: String(error), stack: '', at }
+  return { ...serializeError(error), at }
 }

@@ -22,7 +22,7 @@ function finished(record: JobRecord, now: number): JobRecord {
 }
 
 export function claim(record: JobRecord, owner: string, now: number, leaseMs: number): JobRecord {
-  return { ...record, state: 'running', attempt: record.attempt + 1, startedAt: now, owner, leaseExpiresAt: now + leaseMs }
+  return { ...record, state: 'running', attempt: record.attempt + 1, progress: 0, startedAt: now, owner, leaseExpiresAt: now + leaseMs }
 }
 
 export function complete(record: JobRecord, result: unknown, now: number): JobRecord {
@@ -31,7 +31,7 @@ export function complete(record: JobRecord, result: unknown, now: number): JobRe
 
 /** Errors that end a job at once, whatever attempts are left. */
 export function isFinalError(error: AttemptError): boolean {
-  return error.name === 'UnrecoverableError' || error.code === 'UNKNOWN_JOB'
+  return error.name === 'UnrecoverableError' || error.code === 'UNRECOVERABLE' || error.code === 'UNKNOWN_JOB'
 }
 
 /** A failed attempt: retry after backoff while attempts remain, else `failed`. */

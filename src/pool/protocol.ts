@@ -3,13 +3,9 @@
  * shapes and the worker API, nothing else. Calls travel through comlink.
  */
 
-/** An error as it crosses threads: plain data, no prototype. */
-export interface SerializedError {
-  name: string
-  message: string
-  stack: string
-  code?: string
-}
+import type { SerializedError } from '../core/errors.js'
+
+export type { SerializedError }
 
 export interface RunRequest {
   /** Unique per dispatch in this pool; a retry of the same job gets a new one. */

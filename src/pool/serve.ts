@@ -3,6 +3,7 @@
  * Written against `globalThis` only, so it type-checks under the DOM and WebWorker libs.
  */
 import { expose, transfer } from 'comlink'
+import { serializeError } from '../core/errors.js'
 import type { JobContext, JobDefinitions, JobHandler } from '../core/registry.js'
 import type { AbortReason, ClosingSignal, RunOutcome, RunRequest, SerializedError, WorkerApi, WorkerReport } from './protocol.js'
 import { collectTransferables } from './transferables.js'
@@ -128,20 +129,6 @@ export function serveJobs(jobs: JobDefinitions): void {
 
 function failure(error: SerializedError): RunOutcome {
   return { ok: false, error }
-}
-
-function serializeError(error: unknown): SerializedError {
-  if (typeof error === 'object' && error !== null) {
-    const { name, message, stack, code } = error as Partial<Record<string, unknown>>
-    const out: SerializedError = {
-      name: typeof name === 'string' ? name : 'Error',
-      message: typeof message === 'string' ? message : String(error),
-      stack: typeof stack === 'string' ? stack : '',
-    }
-    if (typeof code === 'string') out.code = code
-    return out
-  }
-  return { name: 'Error', message: String(error), stack: '' }
 }
 
 function throttledProgress(runId: number, push: (report: WorkerReport) => void) {

@@ -11,9 +11,8 @@ import type { JobDefinitions } from '../core/registry.js'
 import { createPool, type Pool } from '../pool/pool.js'
 import { lead, type Leadership } from '../scheduler/leader.js'
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js'
-import { addJobs, cancelJob, cancelWaiting, removeJob, retryJob } from '../store/jobs.js'
+import { addJobs, cancelJob, cancelWaiting, removeJob, retryJob, setMeta } from '../store/jobs.js'
 import { countJobs, getJob, getLogs, getMeta, listJobs, type JobCounts } from '../store/reads.js'
-import { setMeta } from '../store/reports.js'
 import { deleteDatabase, openDatabase, type Database } from '../store/schema.js'
 import { createBus, type Bus } from './bus.js'
 import { createHandle, type HandleHost } from './handle.js'
@@ -104,7 +103,8 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   let paused: boolean | undefined
 
   const onRemote = (message: QueueMessage | ControlMessage): void => {
-    if (message.type === 'added' || message.type === 'wake') scheduler?.wake()
+    if (message.type === 'added') scheduler?.wake(message.job)
+    else if (message.type === 'wake') scheduler?.wake()
     else if (message.type === 'cancelled') scheduler?.abandon(message.job.id)
     else if (message.type === 'paused') {
       paused = message.paused
@@ -152,7 +152,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
         })
       },
       () => {
-        scheduler?.stop()
+        void scheduler?.stop()
         scheduler = undefined
       },
     )
@@ -162,7 +162,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     if (closeReason) return
     closeReason = reason
     openQueues.delete(name)
-    scheduler?.stop()
+    await scheduler?.stop().catch(() => {})
     leadership?.release()
     closing.abort()
     bus.publish({ type: 'closed', reason })
@@ -223,11 +223,13 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     const db = await database()
     const added = await addJobs(db, built.map((b) => b.record))
     added.forEach(({ record, existed }, i) => {
-      if (!existed) bus.publish({ type: 'added', job: toJob(record) })
+      if (!existed) {
+        bus.publish({ type: 'added', job: toJob(record) })
+        scheduler?.wake(record)
+      }
       const signal = built[i]?.signal
       signal?.addEventListener('abort', () => void queue.cancel(record.id).catch(() => {}), { once: true })
     })
-    scheduler?.wake()
     return added.map(({ record }) => handleOf(record))
   }
 
@@ -333,7 +335,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       const { after } = await retryJob(await database(), id, Date.now())
       if (!after) return false
       bus.publish({ type: 'added', job: toJob(after) })
-      scheduler?.wake()
+      scheduler?.wake(after)
       return true
     },
     async remove(id) {

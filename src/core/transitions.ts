@@ -2,7 +2,8 @@
  * Job state transitions as pure functions over records: the store calls them inside its
  * transactions, tests call them directly. Each returns a new record; none reads a clock.
  *
- *   queued ──claim──▶ running ──complete──▶ completed
+ *   queued ──claim──▶ running ──start──▶ running (startedAt set) ──complete──▶ completed
+ *   running, not started ──release──▶ queued (as if never claimed)
  *   delayed ─promote─▶ queued      running ──fail──▶ delayed (retry) | failed
  *   running ──stall──▶ queued | failed (STALLED)
  *   any unfinished ──cancel──▶ cancelled;   failed | cancelled ──retry──▶ queued
@@ -21,8 +22,25 @@ function finished(record: JobRecord, now: number): JobRecord {
   return { ...rest, finishedAt: now }
 }
 
+/**
+ * Leases a job to `owner` for its next attempt. `startedAt` stays unset until the job
+ * is really handed to an executor (`start`): a claimed job may wait in the leader's
+ * memory for a free worker, and if the leader dies then, nothing ran.
+ */
 export function claim(record: JobRecord, owner: string, now: number, leaseMs: number): JobRecord {
-  return { ...record, state: 'running', attempt: record.attempt + 1, progress: 0, startedAt: now, owner, leaseExpiresAt: now + leaseMs }
+  const { startedAt: _previous, ...rest } = record
+  return { ...rest, state: 'running', attempt: record.attempt + 1, progress: 0, owner, leaseExpiresAt: now + leaseMs }
+}
+
+/** Records when the claimed attempt was handed to an executor. */
+export function start(record: JobRecord, at: number): JobRecord {
+  return { ...record, startedAt: at }
+}
+
+/** Gives back a claimed job that never started, as if it had not been claimed. */
+export function release(record: JobRecord): JobRecord {
+  const { startedAt: _startedAt, ...rest } = withoutLease(record)
+  return { ...rest, state: 'queued', attempt: Math.max(0, record.attempt - 1) }
 }
 
 export function complete(record: JobRecord, result: unknown, now: number): JobRecord {
@@ -48,9 +66,11 @@ export function fail(record: JobRecord, error: unknown, now: number, random: num
 
 /**
  * The executor vanished (tab closed, page reloaded, leader lost): run again, unless the
- * job has stalled more than `maxStalls` times, which marks a poison job.
+ * job has stalled more than `maxStalls` times, which marks a poison job. A job that was
+ * claimed but never started is simply released.
  */
 export function stall(record: JobRecord, now: number, maxStalls: number): JobRecord {
+  if (record.startedAt === undefined) return release(record)
   const stalls = record.stalls + 1
   const error: AttemptError = {
     name: 'JobStalledError',

@@ -1,23 +1,33 @@
 /**
- * The leader's loop: claim the next jobs, dispatch them to the pool, record outcomes,
- * and sleep until the next `runAt`, lease expiry or wake-up. No polling.
+ * The leader's loop. Each turn is one transaction (store/turn.ts) that records what
+ * happened since the last one (jobs handed to workers, progress, logs, outcomes),
+ * promotes and recovers jobs, and claims the next ones. Claimed jobs wait in `ready`
+ * and go to a worker the moment one is free, so a worker never waits for a
+ * transaction. Between turns the scheduler sleeps until the next `runAt`, lease expiry
+ * or wake-up: no polling.
  *
  * Invariants:
- * - Only the leader (Web Lock holder) claims; `pump()` never runs twice at once.
- * - A job is dispatched only after its claim committed; its outcome is written only
- *   with the owner + attempt of that claim (see store `settle`).
- * - Outcomes and reports are written in groups (group commit): whatever arrived while
- *   the previous write was in flight goes in the next transaction.
- * - Progress and logs of a job are written before its outcome.
+ * - Only the leader (Web Lock holder) runs a scheduler; turns never overlap.
+ * - A job is dispatched only after its claim committed, and in claim order.
+ * - Group commit: whatever arrives while a turn is in flight goes in the next one, so
+ *   under load one transaction settles many jobs. `prefetch` (how many claimed jobs may
+ *   wait in `ready`) follows the completion rate: twice what the last turn settled,
+ *   at least 1, so short jobs are batched and long ones are not hoarded.
+ * - `ready` never holds a job behind one of a better priority: a better job added or
+ *   promoted makes the next turn release `ready` and claim again. Pausing and stopping
+ *   release it too.
+ * - Progress and logs of a job are written no later than its outcome.
+ * - A failed turn loses nothing silently: its outcomes are retried one per turn, and a
+ *   result that cannot be stored fails that attempt with the storage error instead.
  */
-import { toAttemptError, type ErrandError } from '../core/errors.js'
+import { serializeError, type ErrandError } from '../core/errors.js'
 import type { QueueMessage } from '../core/events.js'
 import { toJob, type JobRecord } from '../core/job.js'
 import type { Pool } from '../pool/pool.js'
 import type { RunOutcome, WorkerReport } from '../pool/protocol.js'
-import { renewLeases, settle, tick, type Outcome } from '../store/jobs.js'
-import { writeReports, type Report } from '../store/reports.js'
+import { renewLeases } from '../store/jobs.js'
 import type { Database } from '../store/schema.js'
+import { runTurn, type Outcome, type Report, type TurnInput } from '../store/turn.js'
 
 export interface SchedulerOptions {
   db: Database
@@ -32,85 +42,131 @@ export interface SchedulerOptions {
 }
 
 export interface Scheduler {
-  /** Something changed (a job was added, a delay may be due): run a turn soon. */
-  wake(): void
+  /** Something changed: run a turn soon. Pass the job that was added, if any, so a better priority can jump ahead. */
+  wake(added?: { state: string; priority: number }): void
   /** A job was cancelled or removed: abort it if it runs here. */
   abandon(jobId: string): void
   setPaused(paused: boolean): void
-  /** Stops: no more claims or writes; running workers are terminated. */
-  stop(): void
+  /** Stops claiming, terminates the workers, and writes what is pending (releasing unstarted claims). */
+  stop(): Promise<void>
 }
 
-interface Run {
-  runId: number
-  record: JobRecord
-}
+const MAX_PREFETCH = 256
 
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const { db, owner, pool, leaseMs, maxStalls, logLimit, emit } = options
-  const running = new Map<string, Run>()
-  let stopped = false
+  /** Claimed, not yet handed to a worker, in claim order. */
+  let ready: JobRecord[] = []
+  /** Handed to a worker and not finished, by id. */
+  const running = new Map<string, { runId: number; record: JobRecord }>()
+  let starts: TurnInput['started'][number][] = []
+  let outcomes: Outcome[] = []
+  let reports = new Map<string, Report>()
+  let releaseReady = false
+  /** After a failed turn: settle one outcome per turn, to isolate the one that fails. */
+  let isolate = false
+  let prefetch = 1
   let paused = options.paused
+  let stopping = false
   let recoverForeign = true
-  let pumping = false
+  let turning: Promise<void> | undefined
   let again = false
   let wakeTimer: ReturnType<typeof setTimeout> | undefined
-  let wasIdle = false
   let wasEmpty = false
-  /** Outcomes received but not yet committed. */
-  let unsettled = 0
-
-  const outcomes: Outcome[] = []
-  const reports = new Map<string, Report>()
-  let writing: Promise<void> | undefined
-
-  const reportError = (error: unknown): void => emit({ type: 'error', error: error as ErrandError })
+  let wasIdle = false
 
   const sleepUntil = (at: number | undefined): void => {
     clearTimeout(wakeTimer)
     wakeTimer = at === undefined ? undefined : setTimeout(wake, Math.max(0, at - Date.now()))
   }
 
-  const pump = async (): Promise<void> => {
-    if (pumping) {
-      again = true
-      return
-    }
-    pumping = true
+  const worstReadyPriority = (): number => ready.reduce((worst, r) => Math.max(worst, r.priority), -Infinity)
+
+  const wake = (added?: { state: string; priority: number }): void => {
+    if (added?.state === 'queued' && added.priority < worstReadyPriority()) releaseReady = true
+    if (turning) again = true
+    else turning = loop().finally(() => (turning = undefined))
+  }
+
+  const loop = async (): Promise<void> => {
+    do {
+      again = false
+      await turn()
+    } while (again && !(stopping && nothingPending()))
+  }
+
+  const nothingPending = (): boolean => outcomes.length === 0 && reports.size === 0 && starts.length === 0 && !(releaseReady && ready.length)
+
+  const turn = async (): Promise<void> => {
+    const batch = isolate ? outcomes.splice(0, 1) : outcomes.splice(0)
+    const batchReports = [...reports.values()]
+    reports = new Map()
+    const started = starts
+    starts = []
+    const release = releaseReady ? ready.map(({ id, attempt }) => ({ id, attempt })) : []
+    if (releaseReady) ready = []
+    releaseReady = false
+    const claim = paused || stopping ? 0 : Math.max(0, pool.free + prefetch - ready.length)
     try {
-      do {
-        again = false
-        if (stopped) return
-        const limit = paused ? 0 : pool.free
-        const now = Date.now()
-        const turn = await tick(db, { owner, now, leaseMs, limit, maxStalls, mine: new Set(running.keys()), recoverForeign })
-        if (stopped) return
-        recoverForeign = false
-        for (const record of turn.stalled) announceRetryOrFailure(record)
-        for (const record of turn.claimed) dispatch(record)
-        // With no free slot we cannot tell whether anything is queued: keep the last answer.
-        if (limit > 0) {
-          const empty = turn.claimed.length < limit
-          if (empty && !wasEmpty) emit({ type: 'empty' })
-          wasEmpty = empty
-        }
-        const idle = wasEmpty && running.size === 0 && unsettled === 0
-        if (idle && !wasIdle) emit({ type: 'idle' })
-        wasIdle = idle
-        sleepUntil(turn.wakeAt)
-      } while (again)
+      const result = await runTurn(db, {
+        owner,
+        now: Date.now(),
+        leaseMs,
+        maxStalls,
+        logLimit,
+        claim,
+        mine: new Set([...running.keys(), ...ready.map((r) => r.id)]),
+        recoverForeign,
+        outcomes: batch,
+        reports: batchReports,
+        started,
+        release,
+      })
+      recoverForeign = false
+      if (outcomes.length === 0) isolate = false
+      prefetch = Math.min(MAX_PREFETCH, Math.max(1, 2 * result.settled.length))
+      for (const record of result.settled) announce(record)
+      for (const record of result.stalled) announce(record)
+      ready.push(...result.claimed)
+      if (result.promotedPriority !== undefined && result.promotedPriority < worstReadyPriority()) releaseReady = true
+      dispatchReady()
+      // With no room to claim we cannot tell whether anything is queued: keep the last answer.
+      if (claim > 0) {
+        const empty = result.claimed.length < claim
+        if (empty && !wasEmpty) emit({ type: 'empty' })
+        wasEmpty = empty
+      }
+      const idle = wasEmpty && ready.length === 0 && running.size === 0 && outcomes.length === 0
+      if (idle && !wasIdle) emit({ type: 'idle' })
+      wasIdle = idle
+      if (!stopping) sleepUntil(result.wakeAt)
+      if (!nothingPending()) again = true
     } catch (error) {
-      reportError(error)
-      sleepUntil(Date.now() + 1000) // storage hiccup: try again shortly rather than stall
-    } finally {
-      pumping = false
+      starts.unshift(...started)
+      recover(batch, error)
     }
   }
 
-  const wake = (): void => void pump()
+  /** A turn failed: put its outcomes back to be retried alone; a lone result that cannot be stored fails its attempt. */
+  const recover = (batch: Outcome[], error: unknown): void => {
+    emit({ type: 'error', error: error as ErrandError })
+    const [only] = batch
+    if (batch.length === 1 && only?.ok) {
+      outcomes.unshift({ id: only.id, owner: only.owner, attempt: only.attempt, ok: false, error: serializeError(error) })
+    } else if (batch.length > 1) {
+      outcomes.unshift(...batch)
+    }
+    // A failing outcome that still cannot be written is dropped: its lease expires and the job runs again.
+    isolate = outcomes.length > 0
+    if (isolate) again = true
+    else if (!stopping) sleepUntil(Date.now() + 1000) // a storage hiccup: try again shortly rather than stall
+  }
+
+  const dispatchReady = (): void => {
+    while (!paused && !stopping && pool.free > 0 && ready.length > 0) dispatch(ready.shift()!)
+  }
 
   const dispatch = (record: JobRecord): void => {
-    emit({ type: 'started', job: toJob(record) })
     const { runId, outcome } = pool.run({
       jobId: record.id,
       name: record.name,
@@ -119,12 +175,16 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       timeout: record.timeout,
       onReport: (batch) => onReport(record, batch),
     })
+    const at = Date.now()
     running.set(record.id, { runId, record })
-    void outcome.then((result) => onOutcome(record, result))
+    starts.push({ id: record.id, attempt: record.attempt, at })
+    emit({ type: 'started', job: toJob({ ...record, startedAt: at }) })
+    void outcome.then((result) => onOutcome(record, runId, result))
+    wake()
   }
 
   const onReport = (record: JobRecord, batch: WorkerReport[]): void => {
-    if (stopped) return
+    if (stopping) return
     let report = reports.get(record.id)
     if (!report) reports.set(record.id, (report = { id: record.id, owner, attempt: record.attempt, logs: [] }))
     for (const item of batch) {
@@ -135,86 +195,65 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         report.logs.push({ at: item.at, message: item.message })
       }
     }
-    scheduleWrite()
+    wake()
   }
 
-  const onOutcome = (record: JobRecord, outcome: RunOutcome): void => {
-    if (running.get(record.id)?.runId === undefined || stopped) return
+  const onOutcome = (record: JobRecord, runId: number, outcome: RunOutcome): void => {
+    // After stop() the workers were terminated under their jobs: those stay running and are recovered as stalls.
+    if (stopping || running.get(record.id)?.runId !== runId) return
     running.delete(record.id)
-    unsettled++
-    outcomes.push(
-      outcome.ok
-        ? { id: record.id, owner, attempt: record.attempt, ok: true, result: outcome.result }
-        : { id: record.id, owner, attempt: record.attempt, ok: false, error: outcome.error },
-    )
-    scheduleWrite()
+    const base = { id: record.id, owner, attempt: record.attempt }
+    outcomes.push(outcome.ok ? { ...base, ok: true, result: outcome.result } : { ...base, ok: false, error: outcome.error })
+    dispatchReady()
+    wake()
   }
 
-  /** Group commit: one write in flight; what arrives meanwhile goes in the next one. */
-  const scheduleWrite = (): void => {
-    writing ??= Promise.resolve().then(flush)
+  const announce = (record: JobRecord): void => {
+    if (record.state === 'completed') return emit({ type: 'completed', job: toJob(record) })
+    const error = record.errors[record.errors.length - 1] ?? { name: 'Error', message: 'unknown failure', stack: '', at: Date.now() }
+    emit({ type: record.state === 'failed' ? 'failed' : 'retrying', job: toJob(record), error })
   }
-
-  const flush = async (): Promise<void> => {
-    try {
-      while (!stopped && (reports.size > 0 || outcomes.length > 0)) {
-        const batchReports = [...reports.values()]
-        reports.clear()
-        const batchOutcomes = outcomes.splice(0)
-        if (batchReports.length) await writeReports(db, batchReports, logLimit)
-        if (batchOutcomes.length) {
-          const settled = await settle(db, batchOutcomes, Date.now())
-          unsettled -= batchOutcomes.length
-          for (const { record } of settled) if (record) announceOutcome(record)
-          void pump()
-        }
-      }
-    } catch (error) {
-      unsettled = outcomes.length
-      reportError(error)
-      // Outcomes that could not be written are dropped: their leases expire and the jobs run again.
-    } finally {
-      writing = undefined
-      if (!stopped && (reports.size > 0 || outcomes.length > 0)) scheduleWrite()
-    }
-  }
-
-  const announceOutcome = (record: JobRecord): void => {
-    if (record.state === 'completed') emit({ type: 'completed', job: toJob(record) })
-    else announceRetryOrFailure(record)
-  }
-
-  const announceRetryOrFailure = (record: JobRecord): void => {
-    const last = record.errors[record.errors.length - 1] ?? toAttemptError(new Error('unknown failure'), Date.now())
-    emit({ type: record.state === 'failed' ? 'failed' : 'retrying', job: toJob(record), error: last })
-  }
-
-  const renewTimer = setInterval(() => {
-    if (stopped || running.size === 0) return
-    const ids = [...running.keys()]
-    renewLeases(db, owner, ids, Date.now() + leaseMs).then((lost) => lost.forEach(abandon), reportError)
-  }, leaseMs / 3)
 
   const abandon = (jobId: string): void => {
     const run = running.get(jobId)
     if (run) pool.abort(run.runId, 'cancel')
+    // A cancelled job still waiting in `ready` must not start: the store no longer holds our claim.
+    ready = ready.filter((r) => r.id !== jobId)
   }
 
-  void pump()
+  const renewTimer = setInterval(() => {
+    const ids = [...running.keys(), ...ready.map((r) => r.id)]
+    if (stopping || ids.length === 0) return
+    renewLeases(db, owner, ids, Date.now() + leaseMs).then(
+      (lost) => lost.forEach(abandon),
+      (error: unknown) => emit({ type: 'error', error: error as ErrandError }),
+    )
+  }, leaseMs / 3)
+
+  wake()
 
   return {
     wake,
     abandon,
     setPaused(value) {
       paused = value
-      if (!value) wake()
+      if (value) releaseReady = true
+      wake()
     },
-    stop() {
-      stopped = true
+    async stop() {
+      if (stopping) return
+      stopping = true
       clearTimeout(wakeTimer)
       clearInterval(renewTimer)
       pool.terminate()
       running.clear()
+      releaseReady = true
+      // One last turn writes what finished, marks what started and gives back what did not.
+      await turning
+      if (!nothingPending()) {
+        wake()
+        await turning
+      }
     },
   }
 }

@@ -1,15 +1,14 @@
 /**
- * Every transaction over the `jobs` store that changes a job. One function, one
- * transaction. Enqueue and user commands commit `strict`; the scheduler's own writes
- * (claims, completions, renewals) commit `relaxed`: losing one to a power cut only
- * re-runs a job, which at-least-once allows.
+ * Transactions that change jobs on a user's command (add, cancel, retry, clear,
+ * remove, settings), one function each, committed `strict`; and lease renewal. The
+ * scheduler's own turn is in turn.ts. Its writes, like renewals, commit `relaxed`:
+ * losing one to a power cut only re-runs a job, which at-least-once allows.
  */
 import { isFinished, type JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { INDEX, type Database } from './schema.js'
 import { quiet, write } from './transact.js'
 
-const QUEUED = IDBKeyRange.bound(['queued', -Infinity, -Infinity], ['queued', Infinity, Infinity])
 const stateRange = (state: string): IDBKeyRange => IDBKeyRange.bound([state], [state, []])
 
 export interface Added {
@@ -38,110 +37,6 @@ export function addJobs(db: Database, records: readonly JobRecord[]): Promise<Ad
     }
     await Promise.all(pending)
     return added
-  })
-}
-
-export interface TickInput {
-  owner: string
-  now: number
-  leaseMs: number
-  /** How many queued jobs to claim (free executor slots). */
-  limit: number
-  maxStalls: number
-  /** Ids this scheduler is running: their leases are renewed, never recovered. */
-  mine: ReadonlySet<string>
-  /** True on the first tick after taking the lead: every running job not ours is orphaned. */
-  recoverForeign: boolean
-}
-
-export interface TickOutput {
-  claimed: JobRecord[]
-  /** Jobs whose executor vanished: back to queued, or failed (STALLED). */
-  stalled: JobRecord[]
-  /** When the next delayed job is due or the next lease expires (epoch ms), if any. */
-  wakeAt: number | undefined
-}
-
-/**
- * The scheduler's one transaction per turn. Invariants:
- * - It is a single readwrite transaction, so two schedulers on one database are
- *   serialised by IndexedDB and can never claim the same job.
- * - Only `queued` jobs are claimed, first by priority then seq; `delayed` ones become
- *   `queued` here once `runAt` ≤ now, before claiming, so a due job runs this turn.
- * - A claim bumps `attempt` and sets `owner` + `leaseExpiresAt`; every later write for
- *   that run checks owner and attempt (fencing), so a late executor cannot overwrite.
- * - A running job is recovered only when its lease expired, or when its owner is not
- *   the leader (which holds the Web Lock, so every other owner is gone).
- */
-export function tick(db: Database, input: TickInput): Promise<TickOutput> {
-  const { owner, now, leaseMs, limit, maxStalls, mine } = input
-  return write(db, ['jobs'], 'relaxed', 'Could not claim jobs.', async (tx) => {
-    const store = tx.objectStore('jobs')
-    const stalled: JobRecord[] = []
-
-    let cursor = await store.index(INDEX.due).openCursor(IDBKeyRange.bound(['delayed', -Infinity], ['delayed', now]))
-    while (cursor) {
-      await cursor.update(transition.promote(cursor.value))
-      cursor = await cursor.continue()
-    }
-
-    const orphans = input.recoverForeign ? stateRange('running') : IDBKeyRange.upperBound(now)
-    let running = input.recoverForeign ? await store.index(INDEX.state).openCursor(orphans) : await store.index(INDEX.lease).openCursor(orphans)
-    while (running) {
-      const record = running.value
-      if (record.state === 'running' && !(record.owner === owner && mine.has(record.id))) {
-        const next = transition.stall(record, now, maxStalls)
-        await running.update(next)
-        stalled.push(next)
-      }
-      running = await running.continue()
-    }
-
-    const claimed: JobRecord[] = []
-    let queued = limit > 0 ? await store.index(INDEX.next).openCursor(QUEUED) : null
-    while (queued) {
-      const next = transition.claim(queued.value, owner, now, leaseMs)
-      await queued.update(next)
-      claimed.push(next)
-      queued = claimed.length < limit ? await queued.continue() : null
-    }
-
-    const nextDue = await store.index(INDEX.due).openKeyCursor(IDBKeyRange.bound(['delayed', now], ['delayed', Infinity], true))
-    const nextLease = await store.index(INDEX.lease).openKeyCursor()
-    const candidates = [nextDue?.key[1], nextLease?.key].filter((at): at is number => at !== undefined)
-    return { claimed, stalled, wakeAt: candidates.length ? Math.min(...candidates) : undefined }
-  })
-}
-
-export type Outcome =
-  | { id: string; owner: string; attempt: number; ok: true; result: unknown }
-  | { id: string; owner: string; attempt: number; ok: false; error: unknown }
-
-export interface Settled {
-  outcome: Outcome
-  /** The new record, or undefined when the outcome was refused (stale lease, cancelled, removed). */
-  record: JobRecord | undefined
-}
-
-/** Records a batch of outcomes in one relaxed transaction, each only from its lease holder. */
-export function settle(db: Database, outcomes: readonly Outcome[], now: number): Promise<Settled[]> {
-  return write(db, ['jobs'], 'relaxed', 'Could not record job outcomes.', async (tx) => {
-    const store = tx.objectStore('jobs')
-    const records = await Promise.all(outcomes.map((o) => store.get(o.id)))
-    const settled: Settled[] = []
-    const pending: Promise<unknown>[] = []
-    outcomes.forEach((outcome, i) => {
-      const record = records[i]
-      if (!record || record.state !== 'running' || record.owner !== outcome.owner || record.attempt !== outcome.attempt) {
-        settled.push({ outcome, record: undefined })
-        return
-      }
-      const next = outcome.ok ? transition.complete(record, outcome.result, now) : transition.fail(record, outcome.error, now)
-      pending.push(quiet(store.put(next)))
-      settled.push({ outcome, record: next })
-    })
-    await Promise.all(pending)
-    return settled
   })
 }
 
@@ -205,5 +100,11 @@ export function removeJob(db: Database, id: string): Promise<JobRecord | undefin
     if (!record) return undefined
     await Promise.all([jobs.delete(id), tx.objectStore('logs').delete(IDBKeyRange.bound([id, -Infinity], [id, Infinity]))])
     return record
+  })
+}
+
+export function setMeta(db: Database, key: string, value: unknown): Promise<void> {
+  return write(db, ['meta'], 'strict', 'Could not save queue settings.', async (tx) => {
+    await tx.objectStore('meta').put(value, key)
   })
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { UnrecoverableError } from '../../src/core/errors.js'
 import type { JobRecord } from '../../src/core/job.js'
-import { cancel, claim, complete, fail, isFinalError, promote, retry, stall } from '../../src/core/transitions.js'
+import { cancel, claim, complete, fail, isFinalError, promote, release, retry, stall, start } from '../../src/core/transitions.js'
 
 const NOW = 1_700_000_000_000
 const LEASE_MS = 30_000
@@ -31,6 +31,9 @@ function queuedJob(overrides: Partial<JobRecord> = {}): JobRecord {
   }
 }
 
+/** Claims a job and hands it to an executor at the same moment: a real attempt. */
+const run = (job: JobRecord, owner: string, at: number, leaseMs: number): JobRecord => start(claim(job, owner, at, leaseMs), at)
+
 /** A stalled attempt's error, as `stall()` records it. */
 const stalledError = (attempt: number, at: number) => ({
   name: 'JobStalledError',
@@ -41,16 +44,21 @@ const stalledError = (attempt: number, at: number) => ({
 })
 
 describe('claim', () => {
-  test('starts an attempt: running, attempt + 1, lease held by the owner until now + leaseMs', () => {
-    const job = queuedJob()
+  test('leases an attempt: running, attempt + 1, held by the owner until now + leaseMs, not started yet', () => {
+    const job = queuedJob({ progress: 0.3, startedAt: NOW - 9000 })
+    const { startedAt: _previous, ...rest } = job
     expect(claim(job, OWNER, NOW, LEASE_MS)).toStrictEqual({
-      ...job,
+      ...rest,
       state: 'running',
       attempt: 1,
-      startedAt: NOW,
+      progress: 0,
       owner: OWNER,
       leaseExpiresAt: NOW + LEASE_MS,
     })
+  })
+
+  test('start() records when the claimed attempt reached an executor', () => {
+    expect(start(claim(queuedJob(), OWNER, NOW, LEASE_MS), NOW + 3).startedAt).toBe(NOW + 3)
   })
 
   test('counts every start, so the second claim is attempt 2', () => {
@@ -69,7 +77,7 @@ describe('claim', () => {
 
 describe('complete', () => {
   test('stores the result, sets progress to 1 and the finish time', () => {
-    const running = claim(queuedJob({ progress: 0.4 }), OWNER, NOW, LEASE_MS)
+    const running = run(queuedJob({ progress: 0.4 }), OWNER, NOW, LEASE_MS)
     const done = complete(running, { url: 'blob:1' }, NOW + 200)
     expect(done.state).toBe('completed')
     expect(done.result).toStrictEqual({ url: 'blob:1' })
@@ -79,7 +87,7 @@ describe('complete', () => {
   })
 
   test('drops the lease, the owner and the activeKey but keeps the key', () => {
-    const done = complete(claim(queuedJob(), OWNER, NOW, LEASE_MS), 'ok', NOW + 200)
+    const done = complete(run(queuedJob(), OWNER, NOW, LEASE_MS), 'ok', NOW + 200)
     expect(Object.keys(done)).not.toContain('leaseExpiresAt')
     expect(Object.keys(done)).not.toContain('owner')
     expect(Object.keys(done)).not.toContain('activeKey')
@@ -87,7 +95,7 @@ describe('complete', () => {
   })
 
   test('keeps a result of undefined as a present field', () => {
-    const done = complete(claim(queuedJob(), OWNER, NOW, LEASE_MS), undefined, NOW + 200)
+    const done = complete(run(queuedJob(), OWNER, NOW, LEASE_MS), undefined, NOW + 200)
     expect(Object.keys(done)).toContain('result')
     expect(done.result).toBeUndefined()
   })
@@ -95,7 +103,7 @@ describe('complete', () => {
 
 describe('fail', () => {
   test('schedules a retry: delayed, runAt = now + backoff, the error recorded', () => {
-    const running = claim(queuedJob(), OWNER, NOW, LEASE_MS)
+    const running = run(queuedJob(), OWNER, NOW, LEASE_MS)
     const error = new Error('network down')
     const failed = fail(running, error, NOW + 500, 0)
     expect(failed.state).toBe('delayed')
@@ -106,7 +114,7 @@ describe('fail', () => {
   })
 
   test('drops the lease and owner but keeps the activeKey while the job waits to retry', () => {
-    const failed = fail(claim(queuedJob(), OWNER, NOW, LEASE_MS), new Error('x'), NOW + 500, 0)
+    const failed = fail(run(queuedJob(), OWNER, NOW, LEASE_MS), new Error('x'), NOW + 500, 0)
     expect(Object.keys(failed)).not.toContain('leaseExpiresAt')
     expect(Object.keys(failed)).not.toContain('owner')
     expect(failed.activeKey).toBe('thumb:1')
@@ -117,7 +125,7 @@ describe('fail', () => {
     const waits: number[] = []
     for (let i = 1; i <= 4; i++) {
       const at = NOW + i * 100_000
-      job = fail(claim(job, OWNER, at, LEASE_MS), new Error(`try ${i}`), at + 10, 0)
+      job = fail(run(job, OWNER, at, LEASE_MS), new Error(`try ${i}`), at + 10, 0)
       waits.push(job.runAt - (at + 10))
     }
     expect(waits).toStrictEqual([1000, 2000, 4000, 8000])
@@ -129,7 +137,7 @@ describe('fail', () => {
     const waits: number[] = []
     for (let i = 1; i <= 3; i++) {
       const at = NOW + i * 100_000
-      job = fail(claim(job, OWNER, at, LEASE_MS), new Error(`try ${i}`), at, 0)
+      job = fail(run(job, OWNER, at, LEASE_MS), new Error(`try ${i}`), at, 0)
       waits.push(job.runAt - at)
     }
     expect(waits).toStrictEqual([750, 750, 750])
@@ -137,13 +145,13 @@ describe('fail', () => {
 
   test('shortens the wait with jitter using the random it is given', () => {
     const job = queuedJob({ backoff: { type: 'fixed', delay: 1000, maxDelay: 3_600_000, jitter: 0.5 } })
-    const failed = fail(claim(job, OWNER, NOW, LEASE_MS), new Error('x'), NOW, 0.5)
+    const failed = fail(run(job, OWNER, NOW, LEASE_MS), new Error('x'), NOW, 0.5)
     expect(failed.runAt).toBe(NOW + 750)
   })
 
   test('queues the retry at once when the backoff is zero', () => {
     const job = queuedJob({ backoff: { type: 'fixed', delay: 0, maxDelay: 3_600_000, jitter: 0 } })
-    const failed = fail(claim(job, OWNER, NOW, LEASE_MS), new Error('x'), NOW + 500, 0)
+    const failed = fail(run(job, OWNER, NOW, LEASE_MS), new Error('x'), NOW + 500, 0)
     expect(failed.state).toBe('queued')
     expect(failed.runAt).toBe(NOW + 500)
   })
@@ -152,7 +160,7 @@ describe('fail', () => {
     let job = queuedJob({ maxAttempts: 3 })
     for (let i = 1; i <= 3; i++) {
       const at = NOW + i * 100_000
-      job = fail(claim(job, OWNER, at, LEASE_MS), { name: 'Error', message: `try ${i}`, stack: '' }, at + 1, 0)
+      job = fail(run(job, OWNER, at, LEASE_MS), { name: 'Error', message: `try ${i}`, stack: '' }, at + 1, 0)
     }
     expect(job.state).toBe('failed')
     expect(job.attempt).toBe(3)
@@ -165,7 +173,7 @@ describe('fail', () => {
   })
 
   test('drops the lease, owner and activeKey when the job fails for good', () => {
-    const failed = fail(claim(queuedJob({ maxAttempts: 1 }), OWNER, NOW, LEASE_MS), new Error('x'), NOW + 1, 0)
+    const failed = fail(run(queuedJob({ maxAttempts: 1 }), OWNER, NOW, LEASE_MS), new Error('x'), NOW + 1, 0)
     expect(failed.state).toBe('failed')
     expect(Object.keys(failed)).not.toContain('leaseExpiresAt')
     expect(Object.keys(failed)).not.toContain('owner')
@@ -174,13 +182,13 @@ describe('fail', () => {
   })
 
   test('does not retry a job whose maxAttempts is 1', () => {
-    const failed = fail(claim(queuedJob({ maxAttempts: 1 }), OWNER, NOW, LEASE_MS), new Error('x'), NOW + 1, 0)
+    const failed = fail(run(queuedJob({ maxAttempts: 1 }), OWNER, NOW, LEASE_MS), new Error('x'), NOW + 1, 0)
     expect(failed.state).toBe('failed')
     expect(failed.runAt).toBe(NOW - 5000)
   })
 
   test('fails at once on an UnrecoverableError, whatever attempts are left', () => {
-    const running = claim(queuedJob({ maxAttempts: 5 }), OWNER, NOW, LEASE_MS)
+    const running = run(queuedJob({ maxAttempts: 5 }), OWNER, NOW, LEASE_MS)
     const failed = fail(running, new UnrecoverableError('Empty file: nothing to do.'), NOW + 1, 0)
     expect(failed.state).toBe('failed')
     expect(failed.attempt).toBe(1)
@@ -190,13 +198,13 @@ describe('fail', () => {
   })
 
   test('fails at once on an UnrecoverableError that crossed a thread as plain data', () => {
-    const running = claim(queuedJob({ maxAttempts: 5 }), OWNER, NOW, LEASE_MS)
+    const running = run(queuedJob({ maxAttempts: 5 }), OWNER, NOW, LEASE_MS)
     const failed = fail(running, { name: 'UnrecoverableError', message: 'Bad input.', stack: '' }, NOW + 1, 0)
     expect(failed.state).toBe('failed')
   })
 
   test('fails at once when the worker has no handler for the job (code UNKNOWN_JOB)', () => {
-    const running = claim(queuedJob({ maxAttempts: 5 }), OWNER, NOW, LEASE_MS)
+    const running = run(queuedJob({ maxAttempts: 5 }), OWNER, NOW, LEASE_MS)
     const error = { name: 'ErrandError', code: 'UNKNOWN_JOB', message: 'No handler named "thumbnail" in this worker module.', stack: '' }
     const failed = fail(running, error, NOW + 1, 0)
     expect(failed.state).toBe('failed')
@@ -204,13 +212,13 @@ describe('fail', () => {
   })
 
   test('retries a timed-out attempt like any other failure', () => {
-    const running = claim(queuedJob(), OWNER, NOW, LEASE_MS)
+    const running = run(queuedJob(), OWNER, NOW, LEASE_MS)
     const failed = fail(running, { name: 'JobTimeoutError', code: 'JOB_TIMEOUT', message: 'The job timed out after 30000 ms.', stack: '' }, NOW + 1, 0)
     expect(failed.state).toBe('delayed')
   })
 
   test('records a thrown string as an Error with that message', () => {
-    const failed = fail(claim(queuedJob(), OWNER, NOW, LEASE_MS), 'boom', NOW + 1, 0)
+    const failed = fail(run(queuedJob(), OWNER, NOW, LEASE_MS), 'boom', NOW + 1, 0)
     expect(failed.errors).toStrictEqual([{ name: 'Error', message: 'boom', stack: '', at: NOW + 1 }])
   })
 })
@@ -228,7 +236,7 @@ describe('isFinalError', () => {
 
 describe('stall', () => {
   test('requeues a job whose executor vanished and records a STALLED error', () => {
-    const running = claim(queuedJob(), OWNER, NOW, LEASE_MS)
+    const running = run(queuedJob(), OWNER, NOW, LEASE_MS)
     const stalled = stall(running, NOW + LEASE_MS, 3)
     expect(stalled.state).toBe('queued')
     expect(stalled.stalls).toBe(1)
@@ -238,7 +246,7 @@ describe('stall', () => {
   })
 
   test('drops the lease and owner but keeps the activeKey on requeue', () => {
-    const stalled = stall(claim(queuedJob(), OWNER, NOW, LEASE_MS), NOW + LEASE_MS, 3)
+    const stalled = stall(run(queuedJob(), OWNER, NOW, LEASE_MS), NOW + LEASE_MS, 3)
     expect(Object.keys(stalled)).not.toContain('leaseExpiresAt')
     expect(Object.keys(stalled)).not.toContain('owner')
     expect(Object.keys(stalled)).not.toContain('finishedAt')
@@ -248,11 +256,11 @@ describe('stall', () => {
   test('does not use up the attempts budget', () => {
     // maxAttempts 2: a stall then a failure still leaves one real attempt.
     let job = queuedJob({ maxAttempts: 2 })
-    job = stall(claim(job, OWNER, NOW, LEASE_MS), NOW + LEASE_MS, 3)
-    job = fail(claim(job, OWNER, NOW + 40_000, LEASE_MS), new Error('first real failure'), NOW + 41_000, 0)
+    job = stall(run(job, OWNER, NOW, LEASE_MS), NOW + LEASE_MS, 3)
+    job = fail(run(job, OWNER, NOW + 40_000, LEASE_MS), new Error('first real failure'), NOW + 41_000, 0)
     expect(job.state).toBe('delayed')
     expect(job.attempt).toBe(2)
-    job = fail(claim(job, OWNER, NOW + 50_000, LEASE_MS), new Error('second real failure'), NOW + 51_000, 0)
+    job = fail(run(job, OWNER, NOW + 50_000, LEASE_MS), new Error('second real failure'), NOW + 51_000, 0)
     expect(job.state).toBe('failed')
     expect(job.attempt).toBe(3)
     expect(job.stalls).toBe(1)
@@ -265,8 +273,8 @@ describe('stall', () => {
 
   test('does not count stalls when choosing the backoff after a failure', () => {
     let job = queuedJob()
-    job = stall(claim(job, OWNER, NOW, LEASE_MS), NOW + LEASE_MS, 3)
-    job = fail(claim(job, OWNER, NOW + 40_000, LEASE_MS), new Error('x'), NOW + 41_000, 0)
+    job = stall(run(job, OWNER, NOW, LEASE_MS), NOW + LEASE_MS, 3)
+    job = fail(run(job, OWNER, NOW + 40_000, LEASE_MS), new Error('x'), NOW + 41_000, 0)
     // First real failure: the base delay, not the doubled one.
     expect(job.runAt).toBe(NOW + 41_000 + 1000)
   })
@@ -276,7 +284,7 @@ describe('stall', () => {
     const states: string[] = []
     for (let i = 1; i <= 3; i++) {
       const at = NOW + i * 100_000
-      job = stall(claim(job, OWNER, at, LEASE_MS), at + LEASE_MS, 2)
+      job = stall(run(job, OWNER, at, LEASE_MS), at + LEASE_MS, 2)
       states.push(job.state)
     }
     expect(states).toStrictEqual(['queued', 'queued', 'failed'])
@@ -291,13 +299,13 @@ describe('stall', () => {
   })
 
   test('fails on the first stall when maxStalls is 0', () => {
-    const job = stall(claim(queuedJob(), OWNER, NOW, LEASE_MS), NOW + LEASE_MS, 0)
+    const job = stall(run(queuedJob(), OWNER, NOW, LEASE_MS), NOW + LEASE_MS, 0)
     expect(job.state).toBe('failed')
     expect(job.errors.at(-1)?.code).toBe('STALLED')
   })
 
   test('drops the lease, owner and activeKey when a poison job fails', () => {
-    const job = stall(claim(queuedJob(), OWNER, NOW, LEASE_MS), NOW + LEASE_MS, 0)
+    const job = stall(run(queuedJob(), OWNER, NOW, LEASE_MS), NOW + LEASE_MS, 0)
     expect(Object.keys(job)).not.toContain('leaseExpiresAt')
     expect(Object.keys(job)).not.toContain('owner')
     expect(Object.keys(job)).not.toContain('activeKey')
@@ -312,7 +320,7 @@ describe('cancel', () => {
   })
 
   test('cancels a running job and drops its lease and owner', () => {
-    const cancelled = cancel(claim(queuedJob(), OWNER, NOW, LEASE_MS), NOW + 10)
+    const cancelled = cancel(run(queuedJob(), OWNER, NOW, LEASE_MS), NOW + 10)
     expect(cancelled.state).toBe('cancelled')
     expect(cancelled.finishedAt).toBe(NOW + 10)
     expect(Object.keys(cancelled)).not.toContain('leaseExpiresAt')
@@ -321,7 +329,7 @@ describe('cancel', () => {
   })
 
   test('cancels a delayed job waiting for its retry, keeping the errors so far', () => {
-    const delayed = fail(claim(queuedJob(), OWNER, NOW, LEASE_MS), new Error('offline'), NOW + 1, 0)
+    const delayed = fail(run(queuedJob(), OWNER, NOW, LEASE_MS), new Error('offline'), NOW + 1, 0)
     const cancelled = cancel(delayed, NOW + 2)
     expect(cancelled.state).toBe('cancelled')
     expect(cancelled.errors.map((error) => error.message)).toStrictEqual(['offline'])
@@ -338,9 +346,9 @@ describe('promote', () => {
 describe('retry', () => {
   const failedJob = (): JobRecord => {
     let job = queuedJob({ maxAttempts: 2 })
-    job = fail(claim(job, OWNER, NOW, LEASE_MS), new Error('try 1'), NOW + 1, 0)
-    job = stall(claim(job, OWNER, NOW + 10_000, LEASE_MS), NOW + 40_000, 5)
-    job = fail(claim({ ...job, progress: 0.6 }, OWNER, NOW + 50_000, LEASE_MS), new Error('try 2'), NOW + 50_001, 0)
+    job = fail(run(job, OWNER, NOW, LEASE_MS), new Error('try 1'), NOW + 1, 0)
+    job = stall(run(job, OWNER, NOW + 10_000, LEASE_MS), NOW + 40_000, 5)
+    job = fail(run({ ...job, progress: 0.6 }, OWNER, NOW + 50_000, LEASE_MS), new Error('try 2'), NOW + 50_001, 0)
     return job
   }
 
@@ -384,10 +392,10 @@ describe('retry', () => {
 
   test('gives a failed job its full attempts budget again', () => {
     let job = retry(failedJob(), NOW + 90_000)
-    job = fail(claim(job, OWNER, NOW + 90_000, LEASE_MS), new Error('try 3'), NOW + 90_001, 0)
+    job = fail(run(job, OWNER, NOW + 90_000, LEASE_MS), new Error('try 3'), NOW + 90_001, 0)
     expect(job.state).toBe('delayed')
     expect(job.runAt).toBe(NOW + 90_001 + 1000)
-    job = fail(claim(job, OWNER, NOW + 100_000, LEASE_MS), new Error('try 4'), NOW + 100_001, 0)
+    job = fail(run(job, OWNER, NOW + 100_000, LEASE_MS), new Error('try 4'), NOW + 100_001, 0)
     expect(job.state).toBe('failed')
     expect(job.errors).toHaveLength(5)
   })
@@ -400,7 +408,7 @@ describe('retry', () => {
   })
 
   test('drops the result of a completed job', () => {
-    const done = complete(claim(queuedJob(), OWNER, NOW, LEASE_MS), { url: 'blob:1' }, NOW + 1)
+    const done = complete(run(queuedJob(), OWNER, NOW, LEASE_MS), { url: 'blob:1' }, NOW + 1)
     expect(Object.keys(retry(done, NOW + 2))).not.toContain('result')
   })
 })
@@ -408,15 +416,30 @@ describe('retry', () => {
 describe('a job’s whole life', () => {
   test('retries a failing job and completes on the third attempt', () => {
     let job = queuedJob({ maxAttempts: 3 })
-    job = fail(claim(job, OWNER, NOW, LEASE_MS), new Error('offline'), NOW + 100, 0)
+    job = fail(run(job, OWNER, NOW, LEASE_MS), new Error('offline'), NOW + 100, 0)
     expect(job).toMatchObject({ state: 'delayed', runAt: NOW + 1100, attempt: 1 })
     job = promote(job)
-    job = fail(claim(job, OWNER, NOW + 1100, LEASE_MS), new Error('still offline'), NOW + 1200, 0)
+    job = fail(run(job, OWNER, NOW + 1100, LEASE_MS), new Error('still offline'), NOW + 1200, 0)
     expect(job).toMatchObject({ state: 'delayed', runAt: NOW + 3200, attempt: 2 })
     job = promote(job)
-    job = complete(claim(job, OWNER, NOW + 3200, LEASE_MS), 42, NOW + 3300)
+    job = complete(run(job, OWNER, NOW + 3200, LEASE_MS), 42, NOW + 3300)
     expect(job).toMatchObject({ state: 'completed', result: 42, attempt: 3, progress: 1, startedAt: NOW + 3200, finishedAt: NOW + 3300 })
     expect(job.errors.map((error) => error.message)).toStrictEqual(['offline', 'still offline'])
     expect(Object.keys(job)).not.toContain('activeKey')
+  })
+})
+
+describe('release', () => {
+  test('gives back a claim that never started, as if it had never been claimed', () => {
+    const job = queuedJob({ attempt: 1, errors: [{ name: 'Error', message: 'earlier', stack: '', at: NOW - 1 }] })
+    expect(release(claim(job, OWNER, NOW, LEASE_MS))).toStrictEqual({ ...job, progress: 0 })
+  })
+
+  test('stall() of a claimed job that never started releases it: no stall, no error, no attempt used', () => {
+    const claimed = claim(queuedJob(), OWNER, NOW, LEASE_MS)
+    const recovered = stall(claimed, NOW + LEASE_MS, 0)
+    expect(recovered).toMatchObject({ state: 'queued', attempt: 0, stalls: 0, errors: [] })
+    expect(recovered).not.toHaveProperty('owner')
+    expect(recovered).not.toHaveProperty('leaseExpiresAt')
   })
 })

@@ -1,0 +1,160 @@
+/**
+ * The scheduler's one transaction per turn: record what running jobs reported and how
+ * they ended, promote due delayed jobs, recover orphaned ones, and claim the next.
+ * Requests are issued without awaiting each other (IndexedDB runs them in order), so
+ * a turn costs about three round trips to the database whatever its size.
+ *
+ * Invariants:
+ * - One readwrite transaction: two schedulers on one database are serialised by
+ *   IndexedDB and can never claim the same job.
+ * - Only `queued` jobs are claimed, by priority then seq; due `delayed` jobs are
+ *   promoted earlier in the same transaction, so they compete in this very claim.
+ * - A claim bumps `attempt` and sets `owner` + `leaseExpiresAt`; `startedAt` is written
+ *   by the first turn after the job was handed to a worker. Until then the job counts as
+ *   never started: if the leader dies, it is released, not counted as a stall (a job can
+ *   sit claimed in the leader's memory, waiting for a worker, and then nothing ran).
+ * - Progress, start marks and outcomes
+ *   are applied only when owner and attempt still match (fencing): a late executor,
+ *   a cancelled job or a recovered one cannot be overwritten.
+ * - A running job is recovered only when its lease expired, or when its owner is not
+ *   the leader (the leader holds the Web Lock, so every earlier owner is gone).
+ * - Log lines are history: kept for any attempt, up to `logLimit` per job.
+ */
+import type { JobRecord } from '../core/job.js'
+import * as transition from '../core/transitions.js'
+import { INDEX, type Database } from './schema.js'
+import { quiet, write } from './transact.js'
+
+const QUEUED = IDBKeyRange.bound(['queued', -Infinity, -Infinity], ['queued', Infinity, Infinity])
+
+export type Outcome =
+  | { id: string; owner: string; attempt: number; ok: true; result: unknown }
+  | { id: string; owner: string; attempt: number; ok: false; error: unknown }
+
+export interface Report {
+  id: string
+  owner: string
+  attempt: number
+  /** Latest progress since the last turn, if any. */
+  progress?: number
+  logs: { at: number; message: string }[]
+}
+
+export interface TurnInput {
+  owner: string
+  now: number
+  leaseMs: number
+  maxStalls: number
+  logLimit: number
+  /** How many queued jobs to claim (free executor slots). */
+  claim: number
+  /** Ids this scheduler is running: never recovered from under it. */
+  mine: ReadonlySet<string>
+  /** True on the first turn after taking the lead: every running job not ours is orphaned. */
+  recoverForeign: boolean
+  outcomes: readonly Outcome[]
+  reports: readonly Report[]
+  /** Claimed jobs handed to a worker since the last turn. */
+  started: readonly { id: string; attempt: number; at: number }[]
+  /** Claimed jobs still waiting in memory for a worker: give them back (a higher-priority job came, or the queue paused or closes). */
+  release: readonly { id: string; attempt: number }[]
+}
+
+export interface TurnOutput {
+  /** Jobs whose outcome was recorded (refused outcomes are left out). */
+  settled: JobRecord[]
+  /** Ids given back to the queue. */
+  released: string[]
+  claimed: JobRecord[]
+  /** Jobs whose executor vanished: back to queued, or failed (STALLED). */
+  stalled: JobRecord[]
+  /** The smallest priority among delayed jobs that became due in this turn, if any. */
+  promotedPriority: number | undefined
+  /** When the next delayed job is due or the next lease expires (epoch ms), if any. */
+  wakeAt: number | undefined
+}
+
+const holds = (record: JobRecord | undefined, claim: { owner: string; attempt: number }): record is JobRecord =>
+  record !== undefined && record.state === 'running' && record.owner === claim.owner && record.attempt === claim.attempt
+
+export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
+  const { owner, now, leaseMs, maxStalls, logLimit, mine, outcomes, reports } = input
+  return write(db, ['jobs', 'logs'], 'relaxed', 'Could not record job outcomes and claim jobs.', async (tx) => {
+    const jobs = tx.objectStore('jobs')
+    const logs = tx.objectStore('logs')
+    const pending: Promise<unknown>[] = []
+
+    // 1. Everything this turn needs to read, at once.
+    const { started, release } = input
+    const touched = [...new Set([...started, ...reports, ...outcomes, ...release].map((r) => r.id))]
+    const [records, lineCounts, due, orphans] = await Promise.all([
+      Promise.all(touched.map((id) => jobs.get(id))),
+      Promise.all(reports.map((r) => (r.logs.length ? logs.count(IDBKeyRange.bound([r.id, -Infinity], [r.id, Infinity])) : 0))),
+      jobs.index(INDEX.due).getAll(IDBKeyRange.bound(['delayed', -Infinity], ['delayed', now])),
+      input.recoverForeign
+        ? jobs.index(INDEX.state).getAll(IDBKeyRange.bound(['running'], ['running', []]))
+        : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
+    ])
+    const current = new Map<string, JobRecord>()
+    touched.forEach((id, i) => records[i] && current.set(id, records[i]))
+
+    // 2. Writes, in order, without waiting for each.
+    for (const mark of started) {
+      const record = current.get(mark.id)
+      if (holds(record, { owner, attempt: mark.attempt })) current.set(record.id, transition.start(record, mark.at))
+    }
+    const released: string[] = []
+    for (const claim of release) {
+      const record = current.get(claim.id)
+      if (!holds(record, { owner, attempt: claim.attempt }) || record.startedAt !== undefined) continue
+      current.set(record.id, transition.release(record))
+      released.push(record.id)
+    }
+    reports.forEach((report, i) => {
+      const record = current.get(report.id)
+      if (!record) return
+      if (report.progress !== undefined && holds(record, report)) current.set(record.id, { ...record, progress: report.progress })
+      let seq = lineCounts[i] ?? 0
+      for (const line of report.logs) {
+        if (seq > logLimit) break
+        const message = seq === logLimit ? `[errand] log limit of ${logLimit} lines reached: later lines are dropped.` : line.message
+        pending.push(quiet(logs.put({ jobId: report.id, seq, at: line.at, message })))
+        seq++
+      }
+    })
+    const settled: JobRecord[] = []
+    for (const outcome of outcomes) {
+      const record = current.get(outcome.id)
+      if (!holds(record, outcome)) continue
+      const next = outcome.ok ? transition.complete(record, outcome.result, now) : transition.fail(record, outcome.error, now)
+      current.set(next.id, next)
+      settled.push(next)
+    }
+    touched.forEach((id, i) => {
+      const record = current.get(id)
+      if (record && record !== records[i]) pending.push(quiet(jobs.put(record)))
+    })
+    for (const record of due) pending.push(quiet(jobs.put(transition.promote(record))))
+    const stalled: JobRecord[] = []
+    for (const record of orphans) {
+      if (record.state !== 'running' || (record.owner === owner && mine.has(record.id)) || current.has(record.id)) continue
+      const next = transition.stall(record, now, maxStalls)
+      pending.push(quiet(jobs.put(next)))
+      stalled.push(next)
+    }
+
+    // 3. Claim: this read sees the promotions above (requests run in order).
+    const claimed = input.claim > 0 ? (await jobs.index(INDEX.next).getAll(QUEUED, input.claim)).map((r) => transition.claim(r, owner, now, leaseMs)) : []
+    for (const record of claimed) pending.push(quiet(jobs.put(record)))
+
+    // 4. When to wake up next.
+    const [nextDue, nextLease] = await Promise.all([
+      jobs.index(INDEX.due).openKeyCursor(IDBKeyRange.bound(['delayed', now], ['delayed', Infinity], true)),
+      jobs.index(INDEX.lease).openKeyCursor(),
+    ])
+    await Promise.all(pending)
+    const candidates = [nextDue?.key[1], nextLease?.key].filter((at): at is number => at !== undefined)
+    const promotedPriority = due.length ? Math.min(...due.map((r) => r.priority)) : undefined
+    return { settled, released, claimed, stalled, promotedPriority, wakeAt: candidates.length ? Math.min(...candidates) : undefined }
+  })
+}

@@ -121,6 +121,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         reports: batchReports,
         started,
         release,
+        wantWakeAt: running.size === 0 && ready.length === 0,
       })
       recoverForeign = false
       if (outcomes.length === 0) isolate = false
@@ -139,7 +140,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       const idle = wasEmpty && ready.length === 0 && running.size === 0 && outcomes.length === 0
       if (idle && !wasIdle) emit({ type: 'idle' })
       wasIdle = idle
-      if (!stopping) sleepUntil(result.wakeAt)
+      // A busy turn skips reading the next wake-up time: the next outcome brings another turn.
+      if (!stopping && result.wakeKnown) sleepUntil(result.wakeAt)
       if (!nothingPending()) again = true
     } catch (error) {
       starts.unshift(...started)

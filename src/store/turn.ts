@@ -56,6 +56,8 @@ export interface TurnInput {
   reports: readonly Report[]
   /** Claimed jobs handed to a worker since the last turn. */
   started: readonly { id: string; attempt: number; at: number }[]
+  /** Read when to wake up next even if the claim is satisfied (the scheduler may go idle). */
+  wantWakeAt: boolean
   /** Claimed jobs still waiting in memory for a worker: give them back (a higher-priority job came, or the queue paused or closes). */
   release: readonly { id: string; attempt: number }[]
 }
@@ -70,8 +72,10 @@ export interface TurnOutput {
   stalled: JobRecord[]
   /** The smallest priority among delayed jobs that became due in this turn, if any. */
   promotedPriority: number | undefined
-  /** When the next delayed job is due or the next lease expires (epoch ms), if any. */
+  /** When the next delayed job is due or the next lease expires (epoch ms), if any; read only when `wakeKnown`. */
   wakeAt: number | undefined
+  /** False when the turn skipped reading `wakeAt` because the scheduler stays busy. */
+  wakeKnown: boolean
 }
 
 const holds = (record: JobRecord | undefined, claim: { owner: string; attempt: number }): record is JobRecord =>
@@ -87,13 +91,15 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     // 1. Everything this turn needs to read, at once.
     const { started, release } = input
     const touched = [...new Set([...started, ...reports, ...outcomes, ...release].map((r) => r.id))]
-    const [records, lineCounts, due, orphans] = await Promise.all([
+    const head = (): Promise<JobRecord[]> => (input.claim > 0 ? jobs.index(INDEX.next).getAll(QUEUED, input.claim) : Promise.resolve([]))
+    const [records, lineCounts, due, orphans, firstHead] = await Promise.all([
       Promise.all(touched.map((id) => jobs.get(id))),
       Promise.all(reports.map((r) => (r.logs.length ? logs.count(IDBKeyRange.bound([r.id, -Infinity], [r.id, Infinity])) : 0))),
       jobs.index(INDEX.due).getAll(IDBKeyRange.bound(['delayed', -Infinity], ['delayed', now])),
       input.recoverForeign
         ? jobs.index(INDEX.state).getAll(IDBKeyRange.bound(['running'], ['running', []]))
         : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
+      head(),
     ])
     const current = new Map<string, JobRecord>()
     touched.forEach((id, i) => records[i] && current.set(id, records[i]))
@@ -143,18 +149,25 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
       stalled.push(next)
     }
 
-    // 3. Claim: this read sees the promotions above (requests run in order).
-    const claimed = input.claim > 0 ? (await jobs.index(INDEX.next).getAll(QUEUED, input.claim)).map((r) => transition.claim(r, owner, now, leaseMs)) : []
+    // 3. Claim the head read above, unless this turn put jobs back in `queued` (promoted,
+    // retried without delay, recovered, released): then read it again; requests run in
+    // order, so that read sees them.
+    const requeued = due.length > 0 || released.length > 0 || [...settled, ...stalled].some((r) => r.state === 'queued')
+    const claimed = (requeued && input.claim > 0 ? await head() : firstHead).map((r) => transition.claim(r, owner, now, leaseMs))
     for (const record of claimed) pending.push(quiet(jobs.put(record)))
 
-    // 4. When to wake up next.
-    const [nextDue, nextLease] = await Promise.all([
-      jobs.index(INDEX.due).openKeyCursor(IDBKeyRange.bound(['delayed', now], ['delayed', Infinity], true)),
-      jobs.index(INDEX.lease).openKeyCursor(),
-    ])
+    // 4. When to wake up next: needed only when the scheduler may go to sleep.
+    let wakeAt: number | undefined
+    if (input.wantWakeAt || claimed.length < input.claim) {
+      const [nextDue, nextLease] = await Promise.all([
+        jobs.index(INDEX.due).openKeyCursor(IDBKeyRange.bound(['delayed', now], ['delayed', Infinity], true)),
+        jobs.index(INDEX.lease).openKeyCursor(),
+      ])
+      const candidates = [nextDue?.key[1], nextLease?.key].filter((at): at is number => at !== undefined)
+      if (candidates.length) wakeAt = Math.min(...candidates)
+    }
     await Promise.all(pending)
-    const candidates = [nextDue?.key[1], nextLease?.key].filter((at): at is number => at !== undefined)
     const promotedPriority = due.length ? Math.min(...due.map((r) => r.priority)) : undefined
-    return { settled, released, claimed, stalled, promotedPriority, wakeAt: candidates.length ? Math.min(...candidates) : undefined }
+    return { settled, released, claimed, stalled, promotedPriority, wakeAt, wakeKnown: input.wantWakeAt || claimed.length < input.claim }
   })
 }

@@ -1,8 +1,22 @@
+import { createServer } from 'node:net'
 import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
 import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium.mjs'
 
 const browserProject = process.argv.some((arg) => arg.includes('browser')) || !process.argv.includes('--project')
+
+/** A free port on 127.0.0.1, picked now, for the browser tests' server. */
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+
+const browserPort = browserProject ? await freePort() : undefined
 
 export default defineConfig({
   build: {
@@ -41,6 +55,7 @@ export default defineConfig({
             // Resolved lazily: `vitest --project unit` must not need a browser.
             provider: playwright({ launchOptions: browserProject ? { executablePath: chromiumPath(), args: CHROMIUM_ARGS } : {} }),
             instances: [{ browser: 'chromium' }],
+            api: { host: '127.0.0.1', ...(browserPort ? { port: browserPort } : {}), strictPort: false },
           },
         },
       },

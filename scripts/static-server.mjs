@@ -1,9 +1,12 @@
-// A small static file server for built pages (the demo, the e2e fixtures): 127.0.0.1,
-// a port picked at run time unless given, correct types, no path traversal.
-import { createReadStream, statSync } from 'node:fs'
+// The one static file server for built pages (the demo, the e2e fixture): 127.0.0.1,
+// a port picked at run time unless given, GET/HEAD of known file types only, nothing
+// outside `root`, extra headers (a CSP) on every answer.
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { createServer } from 'node:http'
-import { extname, join, normalize, sep } from 'node:path'
+import { extname, resolve, sep } from 'node:path'
 
+/** The file types a built page ships; anything else is a 404. */
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -17,52 +20,69 @@ const TYPES = {
   '.webmanifest': 'application/manifest+json',
 }
 
+/** The file inside `root` a request path names, or undefined if it would leave `root`. */
+function fileFor(root, rawUrl) {
+  let pathname
+  try {
+    pathname = decodeURIComponent(new URL(rawUrl, 'http://localhost').pathname)
+  } catch {
+    return undefined // malformed percent-encoding
+  }
+  if (pathname.includes('\0')) return undefined
+  if (pathname.endsWith('/')) pathname += 'index.html'
+  // `resolve` collapses `..`; whatever still escapes the root is refused.
+  const file = resolve(root, `.${pathname}`)
+  return file.startsWith(root + sep) ? file : undefined
+}
+
+async function answer(root, headers, request, response) {
+  const plain = (status, text, extra = {}) => {
+    response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers, ...extra })
+    response.end(text)
+  }
+  if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'Method not allowed', { allow: 'GET, HEAD' })
+  const file = fileFor(root, request.url ?? '/')
+  const type = file && TYPES[extname(file)]
+  const info = type ? await stat(file).catch(() => undefined) : undefined
+  if (!info?.isFile()) return plain(404, 'Not found')
+  response.writeHead(200, {
+    'content-type': type,
+    'content-length': info.size,
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+    ...headers,
+  })
+  if (request.method === 'HEAD') return response.end()
+  createReadStream(file)
+    .on('error', () => response.destroy())
+    .pipe(response)
+}
+
 /**
  * @param {{ root: string, port?: number, host?: string, headers?: Record<string, string> }} options
  * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
-export function startStaticServer({ root, port = 0, host = '127.0.0.1', headers = {} }) {
-  const base = normalize(root + sep)
+export async function startStaticServer({ root, port = 0, host = '127.0.0.1', headers = {} }) {
+  const base = resolve(root)
   const server = createServer((request, response) => {
-    let pathname
-    try {
-      pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)
-    } catch {
-      response.writeHead(400).end('Bad request')
-      return
-    }
-    if (pathname.endsWith('/')) pathname += 'index.html'
-    const file = normalize(join(base, pathname))
-    if (!file.startsWith(base) || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      response.writeHead(file.startsWith(base) ? 405 : 403).end()
-      return
-    }
-    let size
-    try {
-      const stat = statSync(file)
-      if (!stat.isFile()) throw new Error('not a file')
-      size = stat.size
-    } catch {
-      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found')
-      return
-    }
-    response.writeHead(200, {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'content-length': size,
-      'cache-control': 'no-store',
-      ...headers,
+    answer(base, headers, request, response).catch(() => {
+      if (!response.headersSent) response.writeHead(500)
+      response.end()
     })
-    if (request.method === 'HEAD') response.end()
-    else createReadStream(file).pipe(response)
   })
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
+  await new Promise((done, fail) => {
+    server.once('error', fail)
     server.listen(port, host, () => {
-      const address = server.address()
-      resolve({
-        url: `http://${host}:${address.port}`,
-        close: () => new Promise((done) => server.close(() => done())),
-      })
+      server.off('error', fail)
+      done()
     })
   })
+  return {
+    url: `http://${host}:${server.address().port}`,
+    close: () =>
+      new Promise((done, fail) => {
+        server.close((error) => (error ? fail(error) : done()))
+        server.closeAllConnections()
+      }),
+  }
 }

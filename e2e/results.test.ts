@@ -38,21 +38,42 @@ test('a job added in one tab runs once and its completed callback fires in every
   }
 })
 
-test('a page opened after a job completed gets the queue.on("completed") callback for it', async ({ context }) => {
-  // Known gap: DESIGN.md promises `queue.on('completed')` for "any job, any tab, also those
-  // finished while no page was open", but src/client/bus.ts only delivers live events and
-  // nothing replays finished jobs to a page that opens later. Remove test.fail() once it does.
-  test.fail()
+test('a page opened after a job completed gets the queue.on("completed") callback no page had delivered', async ({ context }) => {
   const queue = uniqueQueueName()
+  // The page that runs the job listens to no outcome: nobody sees the completion live.
   const first = await context.newPage()
-  await openFixture(first, { queue })
+  await openFixture(first, { queue, listen: ['started'] })
   const id = await first.evaluate(() => window.errandTest.add('double', { n: 1 }))
-  await first.evaluate((jobId) => window.errandTest.result(jobId), id)
+  expect(await first.evaluate((jobId) => window.errandTest.result(jobId), id)).toEqual({ doubled: 2 })
   await first.close()
 
   const later = await context.newPage()
-  await openFixture(later, { queue })
-  await expect
-    .poll(() => later.evaluate((jobId) => window.errandTest.events({ type: 'completed', jobId }).length, id), { timeout: 3_000 })
-    .toBe(1)
+  await openFixture(later, { queue, worker: false })
+  const replayed = await later.evaluate((jobId) => window.errandTest.waitForEvent('completed', jobId), id)
+  expect(replayed.job).toMatchObject({ id, state: 'completed', result: { doubled: 2 } })
+  await later.close()
+
+  // Delivered once: the page after that gets no callback for it.
+  const third = await context.newPage()
+  await openFixture(third, { queue, worker: false })
+  await third.waitForTimeout(300)
+  expect(await third.evaluate((jobId) => window.errandTest.events({ type: 'completed', jobId }), id)).toEqual([])
+})
+
+test('an outcome another open tab delivered live is not replayed to a page opened later', async ({ context }) => {
+  const queue = uniqueQueueName()
+  const leader = await context.newPage()
+  await openFixture(leader, { queue, listen: ['started'] })
+  const watcher = await context.newPage()
+  await openFixture(watcher, { queue, worker: false })
+  const id = await leader.evaluate(() => window.errandTest.add('double', { n: 3 }))
+  await watcher.evaluate((jobId) => window.errandTest.waitForEvent('completed', jobId), id)
+  await leader.close()
+  await watcher.waitForTimeout(200) // the watcher's acknowledgement is written in the background
+  await watcher.close()
+
+  const later = await context.newPage()
+  await openFixture(later, { queue, worker: false })
+  await later.waitForTimeout(300)
+  expect(await later.evaluate((jobId) => window.errandTest.events({ type: 'completed', jobId }), id)).toEqual([])
 })

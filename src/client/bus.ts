@@ -7,17 +7,29 @@ import type { ControlMessage, EventName, QueueMessage } from '../core/events.js'
 
 type Listener = (message: QueueMessage) => void
 
+/** On the wire, an outcome says whether the page that announced it had a listener for it. */
+export type WireMessage = (QueueMessage & { seen?: boolean }) | ControlMessage
+
 export interface Bus {
-  /** Delivers to this page's listeners and to every other tab. */
-  publish(message: QueueMessage): void
+  /**
+   * Delivers to this page's listeners and to every other tab. `seen` (for outcomes) tells
+   * the other tabs whether this page delivered it to a listener, so they acknowledge it if not.
+   */
+  publish(message: QueueMessage, seen?: boolean): void
+  /** Delivers to this page's listeners only (a replayed outcome). */
+  deliver(message: QueueMessage): void
+  /** How many `queue.on()` listeners this page has for an event (job handles' own listeners do not count). */
+  listeners(type: EventName): number
   /** Sends a control message to the other tabs only. */
   control(message: ControlMessage): void
-  on(type: EventName, listener: Listener): () => void
+  /** `counted: false` for a job handle's internal listener, which does not acknowledge outcomes. */
+  on(type: EventName, listener: Listener, counted?: boolean): () => void
   close(): void
 }
 
-export function createBus(channelName: string, onRemote: (message: QueueMessage | ControlMessage) => void): Bus {
+export function createBus(channelName: string, onRemote: (message: WireMessage) => void): Bus {
   const listeners = new Map<EventName, Set<Listener>>()
+  const counted = new Map<EventName, number>()
   const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(channelName)
 
   const deliver = (message: QueueMessage): void => {
@@ -34,31 +46,46 @@ export function createBus(channelName: string, onRemote: (message: QueueMessage 
   }
 
   if (channel) {
-    channel.onmessage = (event: MessageEvent<QueueMessage | ControlMessage>) => {
+    channel.onmessage = (event: MessageEvent<WireMessage>) => {
       const message = event.data
+      if (message.type !== 'wake' && message.type !== 'paused') {
+        const { seen: _seen, ...event_ } = message
+        deliver(event_ as QueueMessage)
+      }
       onRemote(message)
-      if (message.type !== 'wake' && message.type !== 'paused') deliver(message)
     }
   }
 
   return {
-    publish(message) {
+    publish(message, seen) {
       deliver(message)
       // 'error' and 'closed' concern this page only.
-      if (message.type !== 'error' && message.type !== 'closed') channel?.postMessage(message)
+      if (message.type !== 'error' && message.type !== 'closed') channel?.postMessage(seen === undefined ? message : { ...message, seen })
     },
+    deliver,
+    listeners: (type) => counted.get(type) ?? 0,
     control(message) {
       channel?.postMessage(message)
     },
-    on(type, listener) {
+    on(type, listener, isCounted = true) {
       let set = listeners.get(type)
       if (!set) listeners.set(type, (set = new Set()))
-      set.add(listener)
-      return () => set.delete(listener)
+      // Wrapped, so the same function added twice is two listeners, removed one at a time.
+      const entry: Listener = (message) => listener(message)
+      set.add(entry)
+      if (isCounted) counted.set(type, (counted.get(type) ?? 0) + 1)
+      let active = true
+      return () => {
+        if (!active) return
+        active = false
+        set.delete(entry)
+        if (isCounted) counted.set(type, (counted.get(type) ?? 1) - 1)
+      }
     },
     close() {
       channel?.close()
       listeners.clear()
+      counted.clear()
     },
   }
 }

@@ -3,7 +3,7 @@
  * queue's Web Lock also runs the scheduler and the worker pool.
  */
 import { ErrandError } from '../core/errors.js'
-import type { CloseReason, ControlMessage, EventName, QueueMessage } from '../core/events.js'
+import type { CloseReason, EventName, QueueMessage } from '../core/events.js'
 import { newJobId, newOwnerId, nextSeq } from '../core/ids.js'
 import { isFinished, toJob, type JobRecord } from '../core/job.js'
 import { checkDuration, checkInteger, checkJobName, checkKeys, invalidOption, resolveDefaults, resolveJobOptions, type ResolvedJobOptions } from '../core/options.js'
@@ -11,10 +11,10 @@ import type { JobDefinitions } from '../core/registry.js'
 import { createPool, type Pool } from '../pool/pool.js'
 import { lead, type Leadership } from '../scheduler/leader.js'
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js'
-import { addJobs, cancelJob, cancelWaiting, removeJob, retryJob, setMeta } from '../store/jobs.js'
+import { acknowledge, addJobs, cancelJob, cancelWaiting, removeJob, retryJob, setMeta, takeUnseen } from '../store/jobs.js'
 import { countJobs, getJob, getLogs, getMeta, listJobs, type JobCounts } from '../store/reads.js'
 import { deleteDatabase, openDatabase, type Database } from '../store/schema.js'
-import { createBus, type Bus } from './bus.js'
+import { createBus, type Bus, type WireMessage } from './bus.js'
 import { createHandle, type HandleHost } from './handle.js'
 import type { AnyJobHandleOf, Queue, QueueOptions } from './types.js'
 
@@ -102,7 +102,8 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   /** Set by pause()/start() here or in another tab; wins over the stored flag read at start-up. */
   let paused: boolean | undefined
 
-  const onRemote = (message: QueueMessage | ControlMessage): void => {
+  const onRemote = (message: WireMessage): void => {
+    if ('seen' in message && message.seen === false && 'job' in message && bus.listeners(message.type) > 0) acknowledgeSoon(message.job.id)
     if (message.type === 'added') scheduler?.wake(message.job)
     else if (message.type === 'wake') scheduler?.wake()
     else if (message.type === 'cancelled') scheduler?.abandon(message.job.id)
@@ -113,11 +114,44 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   }
   const bus: Bus = createBus(`errand:${name}`, onRemote)
 
+  /*
+   * Outcomes reach a page that was not open when they happened. The acknowledgement
+   * model: a finished job keeps `unseenAt` until some page delivers its outcome to a
+   * `queue.on('completed' | 'failed' | 'cancelled')` listener. The page that records the
+   * outcome clears it in the same write when it has such a listener; another tab that
+   * receives the event with `seen: false` and has one clears it afterwards; and a page
+   * with listeners takes every outcome still unseen (one transaction, so exactly one
+   * page replays each) shortly after it opens and whenever such a listener is added.
+   */
+  const OUTCOMES = ['completed', 'failed', 'cancelled'] as const
+  const listening = (): Set<string> => new Set(OUTCOMES.filter((type) => bus.listeners(type) > 0))
+  let acks: string[] = []
+  const acknowledgeSoon = (id: string): void => {
+    if (acks.push(id) > 1) return
+    setTimeout(() => {
+      const ids = acks
+      acks = []
+      void dbReady.then((db) => (closeReason ? undefined : acknowledge(db, ids))).catch((error: unknown) => bus.publish({ type: 'error', error: error as Error }))
+    }, 50)
+  }
+  let replaying: Promise<void> | undefined
+  const replayUnseen = (): void => {
+    // Later than the current task: listeners added right after openQueue() are in place.
+    replaying ??= new Promise<void>((resolve) => setTimeout(resolve)).then(async () => {
+      replaying = undefined
+      const states = listening()
+      if (closeReason || states.size === 0) return
+      const records = await takeUnseen(await dbReady, states)
+      for (const record of records) bus.deliver(outcomeMessage(record))
+    }).catch((error: unknown) => bus.publish({ type: 'error', error: error as Error }))
+  }
+
   const dbReady: Promise<Database> = openDatabase(name, {
     onVersionChange: () => void shutdown('versionchange'),
     onTerminated: () => void shutdown('terminated'),
   })
   dbReady.catch(() => {}) // surfaced by the first call that needs the database
+  void dbReady.then(replayUnseen, () => {})
 
   const database = async (): Promise<Database> => {
     if (closeReason) throw closedError()
@@ -143,6 +177,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
             db,
             owner,
             pool,
+            listening,
             paused: paused ?? stored,
             leaseMs: settings.lease,
             maxStalls: settings.maxStalls,
@@ -175,7 +210,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   }
 
   const handleHost: HandleHost = {
-    on: (type, listener) => bus.on(type, listener),
+    on: (type, listener) => bus.on(type, listener, false),
     read: async (id) => getJob(await database(), id),
     cancel: (id) => queue.cancel(id),
     logs: (id) => queue.logs(id),
@@ -281,7 +316,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
 
   const afterCancel = (record: JobRecord): void => {
     scheduler?.abandon(record.id)
-    bus.publish({ type: 'cancelled', job: toJob(record) })
+    bus.publish({ type: 'cancelled', job: toJob(record) }, record.unseenAt === undefined)
   }
 
   const queue: Queue<J> = {
@@ -327,7 +362,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       return getLogs(await database(), id)
     },
     async cancel(id) {
-      const { after } = await cancelJob(await database(), id, Date.now())
+      const { after } = await cancelJob(await database(), id, Date.now(), listening().has('cancelled'))
       if (after) afterCancel(after)
       return after !== undefined
     },
@@ -344,7 +379,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       return removed !== undefined
     },
     async clear() {
-      const cancelled = await cancelWaiting(await database(), Date.now())
+      const cancelled = await cancelWaiting(await database(), Date.now(), listening().has('cancelled'))
       cancelled.forEach(afterCancel)
       return cancelled.length
     },
@@ -353,9 +388,20 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     onIdle: () => waitFor((c) => c.queued === 0 && c.running === 0, ['idle', 'cancelled']),
     onEmpty: () => waitFor((c) => c.queued === 0, ['empty', 'idle', 'cancelled']),
     on(event, listener) {
-      return bus.on(event, listener as unknown as (message: QueueMessage) => void)
+      const stop = bus.on(event, listener as unknown as (message: QueueMessage) => void)
+      if ((OUTCOMES as readonly string[]).includes(event)) replayUnseen()
+      return stop
     },
     close: () => shutdown('closed'),
   }
   return queue
+}
+
+/** The event that announces a finished job's outcome. */
+function outcomeMessage(record: JobRecord): QueueMessage {
+  const job = toJob(record)
+  if (record.state === 'completed') return { type: 'completed', job }
+  if (record.state === 'cancelled') return { type: 'cancelled', job }
+  const error = record.errors[record.errors.length - 1] ?? { name: 'Error', message: 'unknown failure', stack: '', at: record.finishedAt ?? 0 }
+  return { type: 'failed', job, error }
 }

@@ -39,6 +39,11 @@ export interface JobRecord {
   key?: string
   /** Same as `key` while the job is unfinished: the unique index that dedupes. */
   activeKey?: string
+  /**
+   * Set when the job finished and no page has yet delivered that outcome to a
+   * `queue.on()` listener (sparse index: the outcomes a page opened later replays).
+   */
+  unseenAt?: number
   /** Last reported progress in [0, 1]. */
   progress: number
   result?: unknown
@@ -79,7 +84,7 @@ export interface Job<P = unknown, R = unknown> {
 
 /** The one converter between the stored record and the public `Job`. */
 export function toJob<P, R>(record: JobRecord): Job<P, R> {
-  const { activeKey: _activeKey, owner: _owner, leaseExpiresAt: _lease, seq: _seq, ...job } = record
+  const { activeKey: _activeKey, owner: _owner, leaseExpiresAt: _lease, seq: _seq, unseenAt: _unseen, ...job } = record
   return job as Job<P, R>
 }
 

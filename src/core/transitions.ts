@@ -19,7 +19,13 @@ function withoutLease(record: JobRecord): JobRecord {
 
 function finished(record: JobRecord, now: number): JobRecord {
   const { activeKey: _activeKey, ...rest } = withoutLease(record)
-  return { ...rest, finishedAt: now }
+  return { ...rest, finishedAt: now, unseenAt: now }
+}
+
+/** The outcome was delivered to a listener: no page needs to replay it. */
+export function seen(record: JobRecord): JobRecord {
+  const { unseenAt: _unseenAt, ...rest } = record
+  return rest
 }
 
 /**
@@ -94,7 +100,7 @@ export function promote(record: JobRecord): JobRecord {
 
 /** A finished job back to `queued` with a fresh attempt budget; its error history stays. */
 export function retry(record: JobRecord, now: number): JobRecord {
-  const { finishedAt: _finishedAt, result: _result, ...rest } = record
+  const { finishedAt: _finishedAt, result: _result, unseenAt: _unseenAt, ...rest } = record
   const back: JobRecord = { ...rest, state: 'queued', attempt: 0, stalls: 0, progress: 0, runAt: now }
   if (record.key !== undefined) back.activeKey = record.key
   return back

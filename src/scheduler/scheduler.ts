@@ -38,7 +38,10 @@ export interface SchedulerOptions {
   leaseMs: number
   maxStalls: number
   logLimit: number
-  emit(message: QueueMessage): void
+  /** Announces an event; for outcomes, `seen` says whether it was recorded as delivered. */
+  emit(message: QueueMessage, seen?: boolean): void
+  /** Finished states this page has `queue.on()` listeners for right now. */
+  listening(): ReadonlySet<string>
 }
 
 export interface Scheduler {
@@ -122,6 +125,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         started,
         release,
         wantWakeAt: running.size === 0 && ready.length === 0,
+        listening: options.listening(),
       })
       recoverForeign = false
       if (outcomes.length === 0) isolate = false
@@ -211,9 +215,10 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   }
 
   const announce = (record: JobRecord): void => {
-    if (record.state === 'completed') return emit({ type: 'completed', job: toJob(record) })
+    const seen = record.unseenAt === undefined
+    if (record.state === 'completed') return emit({ type: 'completed', job: toJob(record) }, seen)
     const error = record.errors[record.errors.length - 1] ?? { name: 'Error', message: 'unknown failure', stack: '', at: Date.now() }
-    emit({ type: record.state === 'failed' ? 'failed' : 'retrying', job: toJob(record), error })
+    emit({ type: record.state === 'failed' ? 'failed' : 'retrying', job: toJob(record), error }, seen)
   }
 
   const abandon = (jobId: string): void => {

@@ -68,21 +68,27 @@ function changeJob(db: Database, id: string, what: string, change: (record: JobR
   })
 }
 
-export const cancelJob = (db: Database, id: string, now: number) =>
-  changeJob(db, id, `Could not cancel job ${id}.`, (r) => (isFinished(r.state) ? undefined : transition.cancel(r, now)))
+/** `seen`: this page has a `cancelled` listener, so the outcome is delivered now and not left for a later page. */
+const cancelNow = (record: JobRecord, now: number, seen: boolean): JobRecord => {
+  const next = transition.cancel(record, now)
+  return seen ? transition.seen(next) : next
+}
+
+export const cancelJob = (db: Database, id: string, now: number, seen: boolean) =>
+  changeJob(db, id, `Could not cancel job ${id}.`, (r) => (isFinished(r.state) ? undefined : cancelNow(r, now, seen)))
 
 export const retryJob = (db: Database, id: string, now: number) =>
   changeJob(db, id, `Could not retry job ${id}.`, (r) => (r.state === 'failed' || r.state === 'cancelled' ? transition.retry(r, now) : undefined))
 
 /** Cancels every job that has not started (queued and delayed) in one transaction. */
-export function cancelWaiting(db: Database, now: number): Promise<JobRecord[]> {
+export function cancelWaiting(db: Database, now: number, seen: boolean): Promise<JobRecord[]> {
   return write(db, ['jobs'], 'strict', 'Could not clear the queue.', async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)
     const cancelled: JobRecord[] = []
     for (const state of ['queued', 'delayed']) {
       let cursor = await index.openCursor(stateRange(state))
       while (cursor) {
-        const next = transition.cancel(cursor.value, now)
+        const next = cancelNow(cursor.value, now, seen)
         await cursor.update(next)
         cancelled.push(next)
         cursor = await cursor.continue()
@@ -106,5 +112,28 @@ export function removeJob(db: Database, id: string): Promise<JobRecord | undefin
 export function setMeta(db: Database, key: string, value: unknown): Promise<void> {
   return write(db, ['meta'], 'strict', 'Could not save queue settings.', async (tx) => {
     await tx.objectStore('meta').put(value, key)
+  })
+}
+
+/** Marks outcomes as delivered (another tab's event reached a listener here). */
+export function acknowledge(db: Database, ids: readonly string[]): Promise<void> {
+  return write(db, ['jobs'], 'relaxed', 'Could not record delivered outcomes.', async (tx) => {
+    const store = tx.objectStore('jobs')
+    const records = await Promise.all(ids.map((id) => store.get(id)))
+    await Promise.all(records.map((r) => r?.unseenAt !== undefined && quiet(store.put(transition.seen(r)))))
+  })
+}
+
+/**
+ * Takes the finished jobs whose outcome no page has seen, in the given states, oldest
+ * outcome first, and marks them seen: one transaction, so two pages opening at once
+ * never replay the same outcome.
+ */
+export function takeUnseen(db: Database, states: ReadonlySet<string>): Promise<JobRecord[]> {
+  return write(db, ['jobs'], 'relaxed', 'Could not read outcomes to replay.', async (tx) => {
+    const store = tx.objectStore('jobs')
+    const unseen = (await store.index(INDEX.unseen).getAll()).filter((r) => states.has(r.state))
+    await Promise.all(unseen.map((r) => quiet(store.put(transition.seen(r)))))
+    return unseen
   })
 }

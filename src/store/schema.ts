@@ -24,6 +24,8 @@ export const INDEX = {
   state: 'state',
   /** Listing by name, oldest first. */
   name: 'name',
+  /** Finished jobs whose outcome no page has seen yet, by finish time (sparse). */
+  unseen: 'unseen',
 } as const
 
 export interface ErrandSchema extends DBSchema {
@@ -37,6 +39,7 @@ export interface ErrandSchema extends DBSchema {
       key: string
       state: [JobState, string]
       name: [string, string]
+      unseen: number
     }
   }
   logs: { key: [string, number]; value: LogRecord }
@@ -67,6 +70,7 @@ export async function openDatabase(queueName: string, hooks: OpenHooks): Promise
           jobs.createIndex(INDEX.name, ['name', 'id'])
           database.createObjectStore('logs', { keyPath: ['jobId', 'seq'] })
           database.createObjectStore('meta')
+          jobs.createIndex(INDEX.unseen, 'unseenAt')
         }
       },
       blocking() {

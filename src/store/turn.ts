@@ -56,6 +56,8 @@ export interface TurnInput {
   reports: readonly Report[]
   /** Claimed jobs handed to a worker since the last turn. */
   started: readonly { id: string; attempt: number; at: number }[]
+  /** Finished states this page has `queue.on()` listeners for: those outcomes are delivered now, so they are not left unseen. */
+  listening: ReadonlySet<string>
   /** Read when to wake up next even if the claim is satisfied (the scheduler may go idle). */
   wantWakeAt: boolean
   /** Claimed jobs still waiting in memory for a worker: give them back (a higher-priority job came, or the queue paused or closes). */
@@ -87,6 +89,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const jobs = tx.objectStore('jobs')
     const logs = tx.objectStore('logs')
     const pending: Promise<unknown>[] = []
+    const markSeen = (record: JobRecord): JobRecord => (input.listening.has(record.state) ? transition.seen(record) : record)
 
     // 1. Everything this turn needs to read, at once.
     const { started, release } = input
@@ -132,7 +135,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     for (const outcome of outcomes) {
       const record = current.get(outcome.id)
       if (!holds(record, outcome)) continue
-      const next = outcome.ok ? transition.complete(record, outcome.result, now) : transition.fail(record, outcome.error, now)
+      const next = markSeen(outcome.ok ? transition.complete(record, outcome.result, now) : transition.fail(record, outcome.error, now))
       current.set(next.id, next)
       settled.push(next)
     }
@@ -144,7 +147,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const stalled: JobRecord[] = []
     for (const record of orphans) {
       if (record.state !== 'running' || (record.owner === owner && mine.has(record.id)) || current.has(record.id)) continue
-      const next = transition.stall(record, now, maxStalls)
+      const next = markSeen(transition.stall(record, now, maxStalls))
       pending.push(quiet(jobs.put(next)))
       stalled.push(next)
     }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { UnrecoverableError } from '../../src/core/errors.js'
 import type { JobRecord } from '../../src/core/job.js'
-import { cancel, claim, complete, fail, isFinalError, promote, release, retry, stall, start } from '../../src/core/transitions.js'
+import { cancel, claim, complete, fail, isFinalError, promote, release, retry, seen, stall, start } from '../../src/core/transitions.js'
 
 const NOW = 1_700_000_000_000
 const LEASE_MS = 30_000
@@ -313,10 +313,10 @@ describe('stall', () => {
 })
 
 describe('cancel', () => {
-  test('cancels a queued job, sets the finish time and releases its activeKey', () => {
+  test('cancels a queued job, sets the finish time, releases its activeKey and marks the outcome unseen', () => {
     const job = queuedJob()
     const { activeKey: _activeKey, ...rest } = job
-    expect(cancel(job, NOW)).toStrictEqual({ ...rest, state: 'cancelled', finishedAt: NOW })
+    expect(cancel(job, NOW)).toStrictEqual({ ...rest, state: 'cancelled', finishedAt: NOW, unseenAt: NOW })
   })
 
   test('cancels a running job and drops its lease and owner', () => {
@@ -426,6 +426,22 @@ describe('a job’s whole life', () => {
     expect(job).toMatchObject({ state: 'completed', result: 42, attempt: 3, progress: 1, startedAt: NOW + 3200, finishedAt: NOW + 3300 })
     expect(job.errors.map((error) => error.message)).toStrictEqual(['offline', 'still offline'])
     expect(Object.keys(job)).not.toContain('activeKey')
+  })
+})
+
+describe('seen', () => {
+  test('every finish leaves the outcome unseen until seen() records its delivery', () => {
+    const running = run(queuedJob(), OWNER, NOW, LEASE_MS)
+    for (const done of [complete(running, 1, NOW + 1), fail(running, new UnrecoverableError('x'), NOW + 1), cancel(running, NOW + 1)]) {
+      expect(done.unseenAt).toBe(NOW + 1)
+      expect(seen(done)).not.toHaveProperty('unseenAt')
+    }
+  })
+
+  test('a retry is not an outcome: the job leaves the unseen set', () => {
+    const failed = fail(run(queuedJob({ maxAttempts: 1 }), OWNER, NOW, LEASE_MS), new Error('x'), NOW + 1, 0)
+    expect(failed.unseenAt).toBe(NOW + 1)
+    expect(retry(failed, NOW + 2)).not.toHaveProperty('unseenAt')
   })
 })
 

@@ -1,0 +1,87 @@
+// Outcomes reach pages that were not open when they happened: a finished job stays
+// "unseen" until some page delivers it to a queue.on() listener (see README, "Callbacks
+// after the fact").
+import { expect, test } from 'vitest'
+import { createTestQueue } from '../../src/testing.js'
+import type { Job } from '../../src/index.js'
+import { fixtureWorker } from './helpers.js'
+import type { Jobs } from './fixtures/jobs.worker.js'
+
+const open = (name: string, worker = true) => createTestQueue<Jobs>({ name, concurrency: 1, ...(worker ? { worker: fixtureWorker } : {}) })
+const settle = () => new Promise((resolve) => setTimeout(resolve, 150))
+
+test('an outcome no listener saw is replayed once to the next page that listens, and never again', async () => {
+  const name = `unseen-${crypto.randomUUID()}`
+  const runner = open(name)
+  const ok = await runner.add('add', { a: 1, b: 2 })
+  const bad = await runner.add('unrecoverable', undefined)
+  await ok.result()
+  await bad.result().catch(() => {})
+  await runner.close()
+
+  const later = open(name, false)
+  const completed: Job[] = []
+  const failed: Job[] = []
+  later.on('completed', ({ job }) => completed.push(job))
+  later.on('failed', ({ job }) => failed.push(job))
+  await expect.poll(() => completed.length + failed.length).toBe(2)
+  expect(completed.map((j) => [j.id, j.result])).toEqual([[ok.id, 3]])
+  expect(failed.map((j) => [j.id, j.state])).toEqual([[bad.id, 'failed']])
+  await later.close()
+
+  const again = open(name, false)
+  const replayed: string[] = []
+  again.on('completed', ({ job }) => replayed.push(job.id))
+  again.on('failed', ({ job }) => replayed.push(job.id))
+  await settle()
+  expect(replayed).toEqual([])
+})
+
+test('an outcome delivered to a listener when it happened is not replayed later', async () => {
+  const name = `seen-${crypto.randomUUID()}`
+  const runner = open(name)
+  const live: string[] = []
+  runner.on('completed', ({ job }) => live.push(job.id))
+  const job = await runner.add('add', { a: 2, b: 2 })
+  await job.result()
+  await expect.poll(() => live).toEqual([job.id])
+  await runner.close()
+
+  const later = open(name, false)
+  const replayed: string[] = []
+  later.on('completed', ({ job: j }) => replayed.push(j.id))
+  await settle()
+  expect(replayed).toEqual([])
+})
+
+test('only the kinds of outcome a page listens to are taken: the rest wait for a page that listens to them', async () => {
+  const name = `kinds-${crypto.randomUUID()}`
+  const runner = open(name)
+  const ok = await runner.add('add', { a: 1, b: 1 })
+  const bad = await runner.add('unrecoverable', undefined)
+  await ok.result()
+  await bad.result().catch(() => {})
+  await runner.close()
+
+  const onlyCompleted = open(name, false)
+  const seen: string[] = []
+  onlyCompleted.on('completed', ({ job }) => seen.push(job.id))
+  await expect.poll(() => seen).toEqual([ok.id])
+  await onlyCompleted.close()
+
+  const onlyFailed = open(name, false)
+  const failures: string[] = []
+  onlyFailed.on('failed', ({ job }) => failures.push(job.id))
+  await expect.poll(() => failures).toEqual([bad.id])
+})
+
+test('a listener added long after the page opened still gets the unseen outcomes', async () => {
+  const name = `late-${crypto.randomUUID()}`
+  const runner = open(name)
+  const job = await runner.add('add', { a: 5, b: 5 })
+  await job.result()
+  await settle()
+  const seen: unknown[] = []
+  runner.on('completed', ({ job: j }) => seen.push(j.result))
+  await expect.poll(() => seen).toEqual([10])
+})

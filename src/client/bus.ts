@@ -46,27 +46,42 @@ export function createBus(channelName: string, onRemote: (message: WireMessage) 
   }
 
   if (channel) {
-    channel.onmessage = (event: MessageEvent<WireMessage>) => {
-      const message = event.data
-      if (message.type !== 'wake' && message.type !== 'paused') {
-        const { seen: _seen, ...event_ } = message
-        deliver(event_ as QueueMessage)
+    channel.onmessage = (event: MessageEvent<WireMessage[]>) => {
+      for (const message of event.data) {
+        if (message.type !== 'wake' && message.type !== 'paused') {
+          const { seen: _seen, ...event_ } = message
+          deliver(event_ as QueueMessage)
+        }
+        onRemote(message)
       }
-      onRemote(message)
     }
+  }
+
+  // Messages of one task go out as one post: a turn that settles 50 jobs is one message, not 50.
+  let outbox: WireMessage[] = []
+  const send = (message: WireMessage): void => {
+    if (!channel) return
+    if (outbox.push(message) > 1) return
+    queueMicrotask(() => {
+      const batch = outbox
+      outbox = []
+      try {
+        channel.postMessage(batch)
+      } catch {
+        // closed meanwhile (the queue closed in the same task): nobody left to tell
+      }
+    })
   }
 
   return {
     publish(message, seen) {
       deliver(message)
       // 'error' and 'closed' concern this page only.
-      if (message.type !== 'error' && message.type !== 'closed') channel?.postMessage(seen === undefined ? message : { ...message, seen })
+      if (message.type !== 'error' && message.type !== 'closed') send(seen === undefined ? message : { ...message, seen })
     },
     deliver,
     listeners: (type) => counted.get(type) ?? 0,
-    control(message) {
-      channel?.postMessage(message)
-    },
+    control: send,
     on(type, listener, isCounted = true) {
       let set = listeners.get(type)
       if (!set) listeners.set(type, (set = new Set()))

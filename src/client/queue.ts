@@ -6,7 +6,7 @@ import { ErrandError } from '../core/errors.js'
 import type { CloseReason, EventName, QueueMessage } from '../core/events.js'
 import { newJobId, newOwnerId, nextSeq } from '../core/ids.js'
 import { isFinished, toJob, type JobRecord } from '../core/job.js'
-import { checkDuration, checkInteger, checkJobName, checkKeys, invalidOption, resolveDefaults, resolveJobOptions, type ResolvedJobOptions } from '../core/options.js'
+import { checkTimer, checkInteger, checkJobName, checkKeys, invalidOption, resolveDefaults, resolveJobOptions, type ResolvedJobOptions } from '../core/options.js'
 import type { JobDefinitions } from '../core/registry.js'
 import { createPool, type Pool } from '../pool/pool.js'
 import { lead, type Leadership } from '../scheduler/leader.js'
@@ -48,9 +48,9 @@ function resolveSettings(options: unknown): Settings {
     worker: o.worker as (() => Worker) | undefined,
     concurrency: o.concurrency === undefined ? defaultConcurrency() : checkInteger('concurrency', o.concurrency, 1),
     defaults: resolveDefaults(o.defaults),
-    lease: o.lease === undefined ? 30_000 : checkDuration('lease', o.lease, 100),
+    lease: o.lease === undefined ? 30_000 : checkTimer('lease', o.lease, 100),
     maxStalls: o.maxStalls === undefined ? 3 : checkInteger('maxStalls', o.maxStalls, 0),
-    grace: o.grace === undefined ? 1000 : checkDuration('grace', o.grace),
+    grace: o.grace === undefined ? 1000 : checkTimer('grace', o.grace),
     logLimit: o.logLimit === undefined ? 1000 : checkInteger('logLimit', o.logLimit, 1),
   }
 }
@@ -239,6 +239,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       seq,
       runAt: now + resolved.delay,
       attempt: 0,
+      claims: 0,
       stalls: 0,
       maxAttempts: resolved.attempts,
       backoff: resolved.backoff,

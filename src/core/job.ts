@@ -27,8 +27,14 @@ export interface JobRecord {
   seq: number
   /** Epoch ms before which the job does not run. */
   runAt: number
-  /** How many times the job was started. */
+  /** How many times the job was started (since the last `retry()`). */
   attempt: number
+  /**
+   * How many times the job was ever claimed: the fencing token. Unlike `attempt` it never
+   * goes back (not on `retry()`, not on release), so a late run of an earlier claim can
+   * never pass for the current one.
+   */
+  claims: number
   /** How many of those starts ended because the executor vanished (lease expired). */
   stalls: number
   maxAttempts: number
@@ -84,7 +90,7 @@ export interface Job<P = unknown, R = unknown> {
 
 /** The one converter between the stored record and the public `Job`. */
 export function toJob<P, R>(record: JobRecord): Job<P, R> {
-  const { activeKey: _activeKey, owner: _owner, leaseExpiresAt: _lease, seq: _seq, unseenAt: _unseen, ...job } = record
+  const { activeKey: _activeKey, owner: _owner, leaseExpiresAt: _lease, seq: _seq, unseenAt: _unseen, claims: _claims, ...job } = record
   return job as Job<P, R>
 }
 

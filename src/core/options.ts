@@ -85,11 +85,21 @@ export function checkInteger(name: string, value: unknown, min: number): number 
   return value
 }
 
+/** The longest a browser timer can wait (2³¹ − 1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647
+
 export function checkDuration(name: string, value: unknown, min = 0): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < min || value === Infinity) {
     throw invalidOption(name, `a finite number of ms ≥ ${min}`, value)
   }
   return value
+}
+
+/** A duration that arms one timer (a timeout, a grace period, a lease): at most {@link MAX_TIMER_MS}. */
+export function checkTimer(name: string, value: unknown, min = 0): number {
+  const ms = checkDuration(name, value, min)
+  if (ms > MAX_TIMER_MS) throw invalidOption(name, `at most ${MAX_TIMER_MS} ms (about 24.8 days)`, value)
+  return ms
 }
 
 export function checkKeys(name: string, value: object, allowed: readonly string[]): void {
@@ -137,7 +147,7 @@ export function resolveJobOptions(options: unknown, base: ResolvedJobOptions, al
   if (options.priority !== undefined) out.priority = checkInteger('priority', options.priority, -Infinity)
   if (options.delay !== undefined) out.delay = checkDuration('delay', options.delay)
   if (options.attempts !== undefined) out.attempts = checkInteger('attempts', options.attempts, 1)
-  if (options.timeout !== undefined) out.timeout = checkDuration('timeout', options.timeout)
+  if (options.timeout !== undefined) out.timeout = checkTimer('timeout', options.timeout)
   if (options.key !== undefined) {
     if (typeof options.key !== 'string' || options.key === '') throw invalidOption('key', 'a non-empty string', options.key)
     out.key = options.key

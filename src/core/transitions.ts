@@ -35,7 +35,7 @@ export function seen(record: JobRecord): JobRecord {
  */
 export function claim(record: JobRecord, owner: string, now: number, leaseMs: number): JobRecord {
   const { startedAt: _previous, ...rest } = record
-  return { ...rest, state: 'running', attempt: record.attempt + 1, progress: 0, owner, leaseExpiresAt: now + leaseMs }
+  return { ...rest, state: 'running', attempt: record.attempt + 1, claims: record.claims + 1, progress: 0, owner, leaseExpiresAt: now + leaseMs }
 }
 
 /** Records when the claimed attempt was handed to an executor. */
@@ -72,11 +72,10 @@ export function fail(record: JobRecord, error: unknown, now: number, random: num
 
 /**
  * The executor vanished (tab closed, page reloaded, leader lost): run again, unless the
- * job has stalled more than `maxStalls` times, which marks a poison job. A job that was
- * claimed but never started is simply released.
+ * job has stalled more than `maxStalls` times, which marks a poison job. (A claim that
+ * never started is released instead: see `release`.)
  */
 export function stall(record: JobRecord, now: number, maxStalls: number): JobRecord {
-  if (record.startedAt === undefined) return release(record)
   const stalls = record.stalls + 1
   const error: AttemptError = {
     name: 'JobStalledError',

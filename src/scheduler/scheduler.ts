@@ -21,6 +21,7 @@
  *   result that cannot be stored fails that attempt with the storage error instead.
  */
 import { serializeError, type ErrandError } from '../core/errors.js'
+import { MAX_TIMER_MS } from '../core/options.js'
 import type { QueueMessage } from '../core/events.js'
 import { toJob, type JobRecord } from '../core/job.js'
 import type { Pool } from '../pool/pool.js'
@@ -80,7 +81,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   const sleepUntil = (at: number | undefined): void => {
     clearTimeout(wakeTimer)
-    wakeTimer = at === undefined ? undefined : setTimeout(wake, Math.max(0, at - Date.now()))
+    // A delay of weeks is slept in steps: a longer timer would fire at once.
+    wakeTimer = at === undefined ? undefined : setTimeout(wake, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())))
   }
 
   const worstReadyPriority = (): number => ready.reduce((worst, r) => Math.max(worst, r.priority), -Infinity)
@@ -106,7 +108,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     reports = new Map()
     const started = starts
     starts = []
-    const release = releaseReady ? ready.map(({ id, attempt }) => ({ id, attempt })) : []
+    const giveBack = releaseReady ? ready : []
+    const release = giveBack.map(({ id, claims }) => ({ id, claim: claims }))
     if (releaseReady) ready = []
     releaseReady = false
     const claim = paused || stopping ? 0 : Math.max(0, pool.free + prefetch - ready.length)
@@ -148,7 +151,16 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       if (!stopping && result.wakeKnown) sleepUntil(result.wakeAt)
       if (!nothingPending()) again = true
     } catch (error) {
+      // Nothing of a failed turn is dropped: start marks, reports and claims to give back wait for the next one.
       starts.unshift(...started)
+      for (const report of batchReports) {
+        const newer = reports.get(report.id)
+        reports.set(report.id, newer ? { ...report, ...(newer.progress === undefined ? {} : { progress: newer.progress }), logs: [...report.logs, ...newer.logs] } : report)
+      }
+      if (giveBack.length) {
+        ready.unshift(...giveBack)
+        releaseReady = true
+      }
       recover(batch, error)
     }
   }
@@ -158,7 +170,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     emit({ type: 'error', error: error as ErrandError })
     const [only] = batch
     if (batch.length === 1 && only?.ok) {
-      outcomes.unshift({ id: only.id, owner: only.owner, attempt: only.attempt, ok: false, error: serializeError(error) })
+      outcomes.unshift({ id: only.id, owner: only.owner, claim: only.claim, ok: false, error: serializeError(error) })
     } else if (batch.length > 1) {
       outcomes.unshift(...batch)
     }
@@ -169,7 +181,17 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   }
 
   const dispatchReady = (): void => {
-    while (!paused && !stopping && pool.free > 0 && ready.length > 0) dispatch(ready.shift()!)
+    if (paused || stopping) return
+    for (let i = 0; i < ready.length && pool.free > 0; ) {
+      const record = ready[i]!
+      // A cancelled run of the same job may still be in its grace period: never two runs of a job at once.
+      if (running.has(record.id)) {
+        i++
+        continue
+      }
+      ready.splice(i, 1)
+      dispatch(record)
+    }
   }
 
   const dispatch = (record: JobRecord): void => {
@@ -183,7 +205,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     })
     const at = Date.now()
     running.set(record.id, { runId, record })
-    starts.push({ id: record.id, attempt: record.attempt, at })
+    starts.push({ id: record.id, claim: record.claims, at })
     emit({ type: 'started', job: toJob({ ...record, startedAt: at }) })
     void outcome.then((result) => onOutcome(record, runId, result))
     wake()
@@ -192,7 +214,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const onReport = (record: JobRecord, batch: WorkerReport[]): void => {
     if (stopping) return
     let report = reports.get(record.id)
-    if (!report) reports.set(record.id, (report = { id: record.id, owner, attempt: record.attempt, logs: [] }))
+    if (!report) reports.set(record.id, (report = { id: record.id, owner, claim: record.claims, logs: [] }))
     for (const item of batch) {
       if (item.type === 'progress') {
         report.progress = item.value
@@ -208,7 +230,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     // After stop() the workers were terminated under their jobs: those stay running and are recovered as stalls.
     if (stopping || running.get(record.id)?.runId !== runId) return
     running.delete(record.id)
-    const base = { id: record.id, owner, attempt: record.attempt }
+    const base = { id: record.id, owner, claim: record.claims }
     outcomes.push(outcome.ok ? { ...base, ok: true, result: outcome.result } : { ...base, ok: false, error: outcome.error })
     dispatchReady()
     wake()

@@ -9,12 +9,13 @@
  *   IndexedDB and can never claim the same job.
  * - Only `queued` jobs are claimed, by priority then seq; due `delayed` jobs are
  *   promoted earlier in the same transaction, so they compete in this very claim.
- * - A claim bumps `attempt` and sets `owner` + `leaseExpiresAt`; `startedAt` is written
+ * - A claim bumps `attempt` and the fencing token `claims`, and sets `owner` +
+ *   `leaseExpiresAt`; `startedAt` is written
  *   by the first turn after the job was handed to a worker. Until then the job counts as
  *   never started: if the leader dies, it is released, not counted as a stall (a job can
  *   sit claimed in the leader's memory, waiting for a worker, and then nothing ran).
  * - Progress, start marks and outcomes
- *   are applied only when owner and attempt still match (fencing): a late executor,
+ *   are applied only when owner and `claims` still match (fencing): a late executor,
  *   a cancelled job or a recovered one cannot be overwritten.
  * - A running job is recovered only when its lease expired, or when its owner is not
  *   the leader (the leader holds the Web Lock, so every earlier owner is gone).
@@ -28,13 +29,14 @@ import { quiet, write } from './transact.js'
 const QUEUED = IDBKeyRange.bound(['queued', -Infinity, -Infinity], ['queued', Infinity, Infinity])
 
 export type Outcome =
-  | { id: string; owner: string; attempt: number; ok: true; result: unknown }
-  | { id: string; owner: string; attempt: number; ok: false; error: unknown }
+  | { id: string; owner: string; claim: number; ok: true; result: unknown }
+  | { id: string; owner: string; claim: number; ok: false; error: unknown }
 
 export interface Report {
   id: string
   owner: string
-  attempt: number
+  /** The claim (fencing token, `record.claims`) the reporting run belongs to. */
+  claim: number
   /** Latest progress since the last turn, if any. */
   progress?: number
   logs: { at: number; message: string }[]
@@ -55,19 +57,19 @@ export interface TurnInput {
   outcomes: readonly Outcome[]
   reports: readonly Report[]
   /** Claimed jobs handed to a worker since the last turn. */
-  started: readonly { id: string; attempt: number; at: number }[]
+  started: readonly { id: string; claim: number; at: number }[]
   /** Finished states this page has `queue.on()` listeners for: those outcomes are delivered now, so they are not left unseen. */
   listening: ReadonlySet<string>
   /** Read when to wake up next even if the claim is satisfied (the scheduler may go idle). */
   wantWakeAt: boolean
   /** Claimed jobs still waiting in memory for a worker: give them back (a higher-priority job came, or the queue paused or closes). */
-  release: readonly { id: string; attempt: number }[]
+  release: readonly { id: string; claim: number }[]
 }
 
 export interface TurnOutput {
   /** Jobs whose outcome was recorded (refused outcomes are left out). */
   settled: JobRecord[]
-  /** Ids given back to the queue. */
+  /** Ids given back to the queue: claims released on request, and claims of a vanished leader that never started. */
   released: string[]
   claimed: JobRecord[]
   /** Jobs whose executor vanished: back to queued, or failed (STALLED). */
@@ -80,8 +82,8 @@ export interface TurnOutput {
   wakeKnown: boolean
 }
 
-const holds = (record: JobRecord | undefined, claim: { owner: string; attempt: number }): record is JobRecord =>
-  record !== undefined && record.state === 'running' && record.owner === claim.owner && record.attempt === claim.attempt
+const holds = (record: JobRecord | undefined, run: { owner: string; claim: number }): record is JobRecord =>
+  record !== undefined && record.state === 'running' && record.owner === run.owner && record.claims === run.claim
 
 export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
   const { owner, now, leaseMs, maxStalls, logLimit, mine, outcomes, reports } = input
@@ -110,12 +112,12 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     // 2. Writes, in order, without waiting for each.
     for (const mark of started) {
       const record = current.get(mark.id)
-      if (holds(record, { owner, attempt: mark.attempt })) current.set(record.id, transition.start(record, mark.at))
+      if (holds(record, { owner, claim: mark.claim })) current.set(record.id, transition.start(record, mark.at))
     }
     const released: string[] = []
-    for (const claim of release) {
-      const record = current.get(claim.id)
-      if (!holds(record, { owner, attempt: claim.attempt }) || record.startedAt !== undefined) continue
+    for (const given of release) {
+      const record = current.get(given.id)
+      if (!holds(record, { owner, claim: given.claim }) || record.startedAt !== undefined) continue
       current.set(record.id, transition.release(record))
       released.push(record.id)
     }
@@ -147,6 +149,12 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const stalled: JobRecord[] = []
     for (const record of orphans) {
       if (record.state !== 'running' || (record.owner === owner && mine.has(record.id)) || current.has(record.id)) continue
+      if (record.startedAt === undefined) {
+        // Claimed by a leader that is gone, never started: back to the queue, no stall, no event.
+        pending.push(quiet(jobs.put(transition.release(record))))
+        released.push(record.id)
+        continue
+      }
       const next = markSeen(transition.stall(record, now, maxStalls))
       pending.push(quiet(jobs.put(next)))
       stalled.push(next)

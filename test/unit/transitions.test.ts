@@ -18,6 +18,7 @@ function queuedJob(overrides: Partial<JobRecord> = {}): JobRecord {
     seq: 1,
     runAt: NOW - 5000,
     attempt: 0,
+    claims: 0,
     stalls: 0,
     maxAttempts: 3,
     backoff: { type: 'exponential', delay: 1000, maxDelay: 3_600_000, jitter: 0 },
@@ -51,6 +52,7 @@ describe('claim', () => {
       ...rest,
       state: 'running',
       attempt: 1,
+      claims: 1,
       progress: 0,
       owner: OWNER,
       leaseExpiresAt: NOW + LEASE_MS,
@@ -446,16 +448,16 @@ describe('seen', () => {
 })
 
 describe('release', () => {
-  test('gives back a claim that never started, as if it had never been claimed', () => {
-    const job = queuedJob({ attempt: 1, errors: [{ name: 'Error', message: 'earlier', stack: '', at: NOW - 1 }] })
-    expect(release(claim(job, OWNER, NOW, LEASE_MS))).toStrictEqual({ ...job, progress: 0 })
+  test('gives back a claim that never started, as if it had never been claimed, but for the fencing token', () => {
+    const job = queuedJob({ attempt: 1, claims: 4, errors: [{ name: 'Error', message: 'earlier', stack: '', at: NOW - 1 }] })
+    expect(release(claim(job, OWNER, NOW, LEASE_MS))).toStrictEqual({ ...job, claims: 5, progress: 0 })
   })
 
-  test('stall() of a claimed job that never started releases it: no stall, no error, no attempt used', () => {
-    const claimed = claim(queuedJob(), OWNER, NOW, LEASE_MS)
-    const recovered = stall(claimed, NOW + LEASE_MS, 0)
-    expect(recovered).toMatchObject({ state: 'queued', attempt: 0, stalls: 0, errors: [] })
-    expect(recovered).not.toHaveProperty('owner')
-    expect(recovered).not.toHaveProperty('leaseExpiresAt')
+  test('the fencing token only grows: a claim after retry() never matches an earlier one', () => {
+    const first = run(queuedJob(), OWNER, NOW, LEASE_MS)
+    const again = claim(retry(cancel(first, NOW + 1), NOW + 2), OWNER, NOW + 3, LEASE_MS)
+    expect(again.attempt).toBe(first.attempt)
+    expect(again.claims).toBe(first.claims + 1)
   })
+
 })

@@ -46,11 +46,12 @@ export function createBus(channelName: string, onRemote: (message: WireMessage) 
   }
 
   if (channel) {
-    channel.onmessage = (event: MessageEvent<WireMessage[]>) => {
-      for (const message of event.data) {
+    channel.onmessage = (event: MessageEvent<WireMessage[] | WireMessage>) => {
+      // An array from this version; a single message from another version of errand in another tab.
+      for (const message of Array.isArray(event.data) ? event.data : [event.data]) {
         if (message.type !== 'wake' && message.type !== 'paused') {
-          const { seen: _seen, ...event_ } = message
-          deliver(event_ as QueueMessage)
+          const { seen: _seen, ...plain } = message
+          deliver(plain as QueueMessage)
         }
         onRemote(message)
       }
@@ -59,29 +60,39 @@ export function createBus(channelName: string, onRemote: (message: WireMessage) 
 
   // Messages of one task go out as one post: a turn that settles 50 jobs is one message, not 50.
   let outbox: WireMessage[] = []
-  const send = (message: WireMessage): void => {
-    if (!channel) return
-    if (outbox.push(message) > 1) return
-    queueMicrotask(() => {
-      const batch = outbox
-      outbox = []
-      try {
-        channel.postMessage(batch)
-      } catch {
-        // closed meanwhile (the queue closed in the same task): nobody left to tell
+  const flush = (): void => {
+    const batch = outbox
+    outbox = []
+    if (batch.length === 0 || !channel) return
+    try {
+      channel.postMessage(batch)
+    } catch {
+      // Closed meanwhile (the queue closed in the same task), or a value that cannot be cloned: post what can be.
+      for (const message of batch) {
+        try {
+          channel.postMessage([message])
+        } catch {
+          // nobody left to tell, or this one message cannot cross
+        }
       }
-    })
+    }
+  }
+  const send = (message: WireMessage, now = false): void => {
+    if (!channel) return
+    if (outbox.push(message) === 1 && !now) queueMicrotask(flush)
+    if (now) flush()
   }
 
   return {
     publish(message, seen) {
       deliver(message)
       // 'error' and 'closed' concern this page only.
-      if (message.type !== 'error' && message.type !== 'closed') send(seen === undefined ? message : { ...message, seen })
+      // A `started` job's payload may be moved to a worker right after: clone it on its way out now.
+      if (message.type !== 'error' && message.type !== 'closed') send(seen === undefined ? message : { ...message, seen }, message.type === 'started')
     },
     deliver,
     listeners: (type) => counted.get(type) ?? 0,
-    control: send,
+    control: (message) => send(message),
     on(type, listener, isCounted = true) {
       let set = listeners.get(type)
       if (!set) listeners.set(type, (set = new Set()))

@@ -52,7 +52,8 @@ export function createHandle<P, R, N extends string>(host: HandleHost, id: strin
     id,
     name,
     result() {
-      result ??= waitForResult()
+      // Shared while pending; once settled, a new call reads again (the job may have been retried).
+      result ??= waitForResult().finally(() => (result = undefined))
       return result
     },
     on(event, listener) {

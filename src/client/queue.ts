@@ -18,7 +18,7 @@ import { createBus, type Bus, type WireMessage } from './bus.js'
 import { createHandle, type HandleHost } from './handle.js'
 import type { AnyJobHandleOf, Queue, QueueOptions } from './types.js'
 
-const QUEUE_OPTION_KEYS = ['worker', 'concurrency', 'defaults', 'lease', 'maxStalls', 'grace', 'logLimit']
+const QUEUE_OPTION_KEYS = ['worker', 'concurrency', 'defaults', 'lease', 'maxStalls', 'grace', 'startTimeout', 'logLimit']
 const PAUSED_KEY = 'paused'
 
 interface Settings {
@@ -28,7 +28,19 @@ interface Settings {
   lease: number
   maxStalls: number
   grace: number
+  startTimeout: number
   logLimit: number
+}
+
+/** Each queue's bus, for errand's own helpers (errand/testing) that watch without acknowledging outcomes. */
+const buses = new WeakMap<object, Bus>()
+
+/** Subscribes to a queue's events without counting as a `queue.on()` listener. */
+export function watch(queue: object, type: EventName, listener: () => void): () => void {
+  let bus: Bus | undefined
+  for (let target: object | null = queue; target && !bus; target = Object.getPrototypeOf(target) as object | null) bus = buses.get(target)
+  if (!bus) throw new ErrandError('INVALID_OPTION', 'Expected a queue made by openQueue() or createTestQueue().')
+  return bus.on(type, listener, false)
 }
 
 /** Queues open in this page, by name: one scheduler per database, ever. */
@@ -51,6 +63,7 @@ function resolveSettings(options: unknown): Settings {
     lease: o.lease === undefined ? 30_000 : checkTimer('lease', o.lease, 100),
     maxStalls: o.maxStalls === undefined ? 3 : checkInteger('maxStalls', o.maxStalls, 0),
     grace: o.grace === undefined ? 1000 : checkTimer('grace', o.grace),
+    startTimeout: o.startTimeout === undefined ? 10_000 : checkTimer('startTimeout', o.startTimeout, 1),
     logLimit: o.logLimit === undefined ? 1000 : checkInteger('logLimit', o.logLimit, 1),
   }
 }
@@ -170,7 +183,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       () => {
         void dbReady.then(async (db) => {
           if (closeReason) return
-          pool = createPool({ create, size: settings.concurrency, graceMs: settings.grace })
+          pool = createPool({ create, size: settings.concurrency, graceMs: settings.grace, startMs: settings.startTimeout })
           const stored = (await getMeta(db, PAUSED_KEY)) === true
           if (closeReason) return
           scheduler = startScheduler({
@@ -227,7 +240,9 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       })
     }
     const resolved = resolveJobOptions(options, settings.defaults)
-    resolved.signal?.throwIfAborted()
+    if (resolved.signal?.aborted) {
+      throw new ErrandError('JOB_CANCELLED', `Job "${checked}" was not added: its \`signal\` was already aborted.`, { cause: resolved.signal.reason, context: { jobName: checked } })
+    }
     const seq = nextSeq(now)
     const record: JobRecord = {
       id: newJobId(seq),
@@ -259,12 +274,15 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     const db = await database()
     const added = await addJobs(db, built.map((b) => b.record))
     added.forEach(({ record, existed }, i) => {
-      if (!existed) {
-        bus.publish({ type: 'added', job: toJob(record) })
-        scheduler?.wake(record)
-      }
+      if (existed) return // the caller's signal does not own a job it did not add
+      bus.publish({ type: 'added', job: toJob(record) })
+      scheduler?.wake(record)
       const signal = built[i]?.signal
-      signal?.addEventListener('abort', () => void queue.cancel(record.id).catch(() => {}), { once: true })
+      if (!signal) return
+      const cancel = (): void => void queue.cancel(record.id).catch(() => {})
+      // It may have aborted while the job was being written.
+      if (signal.aborted) cancel()
+      else signal.addEventListener('abort', cancel, { once: true })
     })
     return added.map(({ record }) => handleOf(record))
   }
@@ -299,7 +317,8 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
           checking = false
         }
       }
-      for (const type of events) stops.push(bus.on(type, () => void check()))
+      // Not counted as outcome listeners: waiting is not receiving the outcome.
+      for (const type of events) stops.push(bus.on(type, () => void check(), false))
       const onClose = (): void => finish(closedError())
       closing.signal.addEventListener('abort', onClose, { once: true })
       stops.push(() => closing.signal.removeEventListener('abort', onClose))
@@ -395,6 +414,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     },
     close: () => shutdown('closed'),
   }
+  buses.set(queue, bus)
   return queue
 }
 

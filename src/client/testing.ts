@@ -1,7 +1,7 @@
 import { ErrandError } from '../core/errors.js'
 import type { EventName } from '../core/events.js'
 import type { JobDefinitions } from '../core/registry.js'
-import { deleteQueue, openQueue } from './queue.js'
+import { deleteQueue, openQueue, watch } from './queue.js'
 import type { Queue, QueueOptions } from './types.js'
 
 /** A queue on a database of its own; `destroy()` closes it and deletes the database. */
@@ -51,7 +51,7 @@ export async function drain(queue: Queue<never> | Queue<JobDefinitions> | Queue,
     let pending = false
     let dirty = false
     let delayTimer: ReturnType<typeof setTimeout> | undefined
-    const stops = CHANGES.map((type) => q.on(type, () => void check()))
+    const stops = CHANGES.map((type) => watch(q, type, () => void check()))
     const end = (error?: Error): void => {
       stops.forEach((stop) => stop())
       clearTimeout(timer)
@@ -61,7 +61,7 @@ export async function drain(queue: Queue<never> | Queue<JobDefinitions> | Queue,
     }
     const timer = setTimeout(async () => {
       const counts = await q.counts().catch(() => undefined)
-      end(new ErrandError('INVALID_STATE', `drain() timed out after ${timeout} ms; still ${JSON.stringify(counts)}.`, { context: { counts } }))
+      end(new ErrandError('TIMEOUT', `drain() timed out after ${timeout} ms; still ${JSON.stringify(counts)}.`, { context: { counts } }))
     }, timeout)
     const check = async (): Promise<void> => {
       if (pending) return void (dirty = true)

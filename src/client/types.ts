@@ -86,6 +86,12 @@ export interface QueueOptions {
    */
   grace?: number
   /**
+   * ms a new worker gets to load and call `serveJobs()`; after that it counts as crashed (its job's attempt fails).
+   * @default 10_000
+   * @example startTimeout: 30_000
+   */
+  startTimeout?: number
+  /**
    * Log lines kept per job; later ones are dropped (one marker line says so).
    * @default 1000
    * @example logLimit: 100

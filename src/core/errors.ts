@@ -16,6 +16,7 @@ export type ErrandErrorCode =
   | 'STORAGE'
   | 'NOT_FOUND'
   | 'INVALID_STATE'
+  | 'TIMEOUT'
   | 'JOB_FAILED'
   | 'JOB_CANCELLED'
   | 'JOB_TIMEOUT'

@@ -21,6 +21,8 @@ export interface PoolOptions {
   size: number
   /** ms a handler gets after an abort before its worker is terminated. */
   graceMs: number
+  /** ms a new worker gets to call `serveJobs()` before it counts as crashed. */
+  startMs: number
 }
 
 export interface Task {
@@ -107,9 +109,19 @@ export function createPool(options: PoolOptions): Pool {
     const sink = proxy((reports: WorkerReport[]) => {
       for (const report of reports) runs.get(report.runId)?.running.task.onReport([report])
     })
-    slot.ready = Promise.resolve(remote.init(sink)).then((list) => {
+    let startTimer: ReturnType<typeof setTimeout> | undefined
+    const started = new Promise<never>((_, reject) => {
+      startTimer = setTimeout(() => {
+        crashed(slot, `it did not call serveJobs() within ${options.startMs} ms (is \`worker\` creating the right module?)`)
+        reject(new Error('worker did not start'))
+      }, options.startMs)
+    })
+    started.catch(() => {})
+    slot.ready = Promise.race([Promise.resolve(remote.init(sink)), started]).then((list) => {
+      clearTimeout(startTimer)
       names ??= list
     })
+    slot.ready.catch(() => clearTimeout(startTimer))
     slots.add(slot)
     return slot
   }

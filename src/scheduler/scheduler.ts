@@ -195,6 +195,9 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   }
 
   const dispatch = (record: JobRecord): void => {
+    const at = Date.now()
+    // Announced first: the payload's buffers move to the worker in pool.run().
+    emit({ type: 'started', job: toJob({ ...record, startedAt: at }) })
     const { runId, outcome } = pool.run({
       jobId: record.id,
       name: record.name,
@@ -203,10 +206,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       timeout: record.timeout,
       onReport: (batch) => onReport(record, batch),
     })
-    const at = Date.now()
     running.set(record.id, { runId, record })
     starts.push({ id: record.id, claim: record.claims, at })
-    emit({ type: 'started', job: toJob({ ...record, startedAt: at }) })
     void outcome.then((result) => onOutcome(record, runId, result))
     wake()
   }

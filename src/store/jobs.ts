@@ -80,18 +80,18 @@ export const cancelJob = (db: Database, id: string, now: number, seen: boolean) 
 export const retryJob = (db: Database, id: string, now: number) =>
   changeJob(db, id, `Could not retry job ${id}.`, (r) => (r.state === 'failed' || r.state === 'cancelled' ? transition.retry(r, now) : undefined))
 
-/** Cancels every job that has not started (queued and delayed) in one transaction. */
+/** Cancels every job that has not started (queued, delayed, and claimed but not yet handed to a worker) in one transaction. */
 export function cancelWaiting(db: Database, now: number, seen: boolean): Promise<JobRecord[]> {
   return write(db, ['jobs'], 'strict', 'Could not clear the queue.', async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)
     const cancelled: JobRecord[] = []
-    for (const state of ['queued', 'delayed']) {
+    for (const state of ['queued', 'delayed', 'running']) {
       let cursor = await index.openCursor(stateRange(state))
-      while (cursor) {
+      for (; cursor; cursor = await cursor.continue()) {
+        if (state === 'running' && cursor.value.startedAt !== undefined) continue
         const next = cancelNow(cursor.value, now, seen)
         await cursor.update(next)
         cancelled.push(next)
-        cursor = await cursor.continue()
       }
     }
     return cancelled

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { isJobCancelledError, JobCancelledError } from '../../src/index.js'
+import { JobCancelledError, isJobCancelledError } from '../../src/index.js'
 import { testQueue } from './helpers.js'
 
 test('cancels a queued job: it never starts and result() rejects with JobCancelledError', async () => {
@@ -73,4 +73,18 @@ test('remove() deletes a job and its logs; result() then rejects with NOT_FOUND'
   const again = await queue.job(job.id)
   expect(again).toBeUndefined()
   expect(await queue.remove(job.id)).toBe(false)
+})
+
+// Guards against a past defect: an AbortSignal that aborts while add() is writing is never seen.
+test('a signal aborted while add() is in flight still cancels the job (or add() rejects)', async () => {
+  const queue = testQueue()
+  await queue.pause() // keep the job queued: only the signal may end it
+  const controller = new AbortController()
+  const adding = queue.add('sleep', { ms: 60_000 }, { signal: controller.signal })
+  controller.abort() // after validation, before the strict commit resolves
+  const job = await adding.catch(() => undefined)
+  if (!job) return // rejecting is an acceptable answer too
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  expect((await job.get())?.state).toBe('cancelled')
+  await expect(job.result()).rejects.toThrow(JobCancelledError)
 })

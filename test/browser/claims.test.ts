@@ -1,10 +1,11 @@
 // The leader claims a little ahead of its workers (claimed jobs wait in memory for a
 // free worker). These tests hold it to the promises that makes hard: priorities still
 // win, pause stops what has not started, and a claim that never ran leaves no trace.
+import { openDB } from 'idb'
 import { expect, test } from 'vitest'
 import { createTestQueue } from '../../src/testing.js'
-import { fixtureWorker, testQueue } from './helpers.js'
 import type { Jobs } from './fixtures/jobs.worker.js'
+import { fixtureWorker, testQueue } from './helpers.js'
 
 test('a better-priority job added while others wait starts next, ahead of already claimed ones', async () => {
   const queue = testQueue()
@@ -55,4 +56,81 @@ test('closing the leader gives back claims that never started: the next leader r
   await expect((await second.job(waiting.id))!.result()).resolves.toEqual({ slept: 1, attempt: 1 })
   // The job that was really running was interrupted: that one counts as a stall.
   expect(await second.get(running.id)).toMatchObject({ state: 'running', attempt: 2, stalls: 1 })
+})
+
+// Guards against a past defect: clear() promises to cancel "every job that has not started", but a job the
+// leader has prefetched into `ready` (claimed, never started) is left alone and runs.
+test('clear() cancels a job that is claimed by the leader but has not started', async () => {
+  const queue = testQueue() // concurrency 1: the second job waits in the leader's `ready`
+  const started: string[] = []
+  const firstStarted = new Promise<void>((resolve) => queue.on('started', ({ job }) => (started.push(job.id), resolve())))
+  const running = await queue.add('sleep', { ms: 400 })
+  const waiting = await queue.add('sleep', { ms: 1 })
+  await firstStarted
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  expect((await waiting.get())?.startedAt).toBeUndefined() // it has not started
+  const cleared = await queue.clear()
+  await running.result()
+  await queue.onIdle()
+  expect(started).toEqual([running.id])
+  expect(cleared).toBe(1)
+  expect((await waiting.get())?.state).toBe('cancelled')
+})
+
+// Guards against a past defect: a turn that fails after `ready` was emptied for release loses the claims it was
+// giving back: they are in no list any more, are not renewed, and stay `running`
+// (claimed, never started) until their lease runs out.
+test('claims given back by a turn that failed are given back by a later turn', async () => {
+  const queue = testQueue({ concurrency: 1 }) // lease 30 s: far longer than this test
+  const errors: unknown[] = []
+  queue.on('error', ({ error }) => errors.push(error))
+  const firstStarted = new Promise<void>((resolve) => queue.on('started', () => resolve()))
+  const running = await queue.add('sleep', { ms: 300 })
+  const waiting = await queue.add('sleep', { ms: 1 })
+  await firstStarted
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  expect(await waiting.get()).toMatchObject({ state: 'running', attempt: 1 }) // prefetched into `ready`
+
+  // One storage hiccup: the put that gives `waiting` back fails once.
+  const put = IDBObjectStore.prototype.put
+  let failures = 0
+  IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+    if (failures === 0 && (value as { id?: string; state?: string })?.id === waiting.id && (value as { state?: string }).state === 'queued') {
+      failures++
+      throw new DOMException('simulated write failure', 'UnknownError')
+    }
+    return put.call(this, value, key)
+  } as typeof put
+  try {
+    await queue.pause() // the next turn releases `ready`
+    await running.result()
+    await new Promise((resolve) => setTimeout(resolve, 2000)) // a failed turn is retried within ~1 s
+  } finally {
+    IDBObjectStore.prototype.put = put
+  }
+  expect(failures).toBe(1)
+  expect(errors.length).toBeGreaterThan(0)
+  expect(await waiting.get()).toMatchObject({ state: 'queued', attempt: 0 })
+})
+
+// Guards against a past defect: when a new leader finds a job an old leader had claimed but never started, it
+// releases it (no attempt used), yet announces it as `retrying` with a made-up error.
+test('a released, never-started claim of a dead leader is not announced as retrying', async () => {
+  const name = `release-event-${crypto.randomUUID()}`
+  const observer = createTestQueue<Jobs>({ name }) // creates the schema; never leads
+  await observer.pause()
+  const job = await observer.add('add', { a: 1, b: 2 })
+  await observer.close()
+  // What a leader that crashed right after claiming leaves behind.
+  const db = await openDB(`errand:${name}`)
+  const record = await db.get('jobs', job.id)
+  await db.put('jobs', { ...record, state: 'running', attempt: 1, owner: 'dead-leader', leaseExpiresAt: Date.now() + 60_000 })
+  db.close()
+
+  const leader = createTestQueue<Jobs>({ name, worker: fixtureWorker, concurrency: 1 })
+  const retrying: unknown[] = []
+  leader.on('retrying', ({ error }) => retrying.push(error))
+  await leader.start()
+  await expect((await leader.job(job.id))!.result()).resolves.toBe(3)
+  expect(retrying).toEqual([])
 })

@@ -1,4 +1,5 @@
 import { expect, test } from 'vitest'
+import { createTestQueue } from '../../src/testing.js'
 import { testQueue } from './helpers.js'
 
 test('a worker that closes itself mid-job fails only that attempt; the job is retried and completes', async () => {
@@ -30,4 +31,18 @@ test('an unknown handler name fails at once with UNKNOWN_JOB, without retries', 
   expect(error.name).toBe('JobFailedError')
   expect(error.attempts).toBe(1)
   expect(error.errors[0]?.code).toBe('UNKNOWN_JOB')
+})
+
+// Guards against a past defect: a worker module that never calls serveJobs() (a forgotten line, a wrong file)
+// never answers comlink's init(); a job without a timeout then stays `running` forever
+// and result() never settles.
+test('a worker that never calls serveJobs() fails the job instead of hanging it', async () => {
+  const source = URL.createObjectURL(new Blob(['// a worker module that forgot serveJobs(jobs)\n'], { type: 'text/javascript' }))
+  const queue = createTestQueue({ worker: () => new Worker(source, { type: 'module' }), concurrency: 1, startTimeout: 1000, defaults: { attempts: 1 } })
+  const job = await queue.add('anything', undefined)
+  const settled = await Promise.race([
+    job.result().then(() => 'resolved', () => 'rejected'),
+    new Promise((resolve) => setTimeout(() => resolve('still pending after 5 s'), 5000)),
+  ])
+  expect(settled).toBe('rejected')
 })

@@ -18,3 +18,36 @@ test('a job added without delay runs before an earlier-added delayed one', async
   const [a, b] = await Promise.all([later.result(), now.result()])
   expect(b.startedAt).toBeLessThan(a.startedAt)
 })
+
+// Browser timers overflow past 2^31 − 1 ms (≈ 24.8 days) and fire at once: long delays
+// are slept in steps, and a single timer (timeout, grace, lease) longer than that is refused.
+const THIRTY_DAYS = 30 * 24 * 3600 * 1000
+
+test('a job delayed by 30 days leaves the leader asleep, not turning in a loop', async () => {
+  const queue = testQueue()
+  await queue.add('noop', undefined, { delay: THIRTY_DAYS })
+  await queue.onIdle()
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  let transactions = 0
+  const original = IDBDatabase.prototype.transaction
+  IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+    transactions++
+    return original.apply(this, args)
+  } as IDBDatabase['transaction']
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  } finally {
+    IDBDatabase.prototype.transaction = original
+  }
+  expect(transactions).toBeLessThan(5)
+})
+
+test('a timeout longer than a browser timer can wait is refused at add(), not fired at once', async () => {
+  const queue = testQueue()
+  await expect(queue.add('sleep', { ms: 100 }, { timeout: THIRTY_DAYS })).rejects.toMatchObject({
+    code: 'INVALID_OPTION',
+    message: 'Expected `timeout` to be at most 2147483647 ms (about 24.8 days), got `2592000000` (number).',
+  })
+  const job = await queue.add('sleep', { ms: 100 }, { timeout: 2_147_483_647, attempts: 1 })
+  await expect(job.result()).resolves.toEqual({ slept: 100, attempt: 1 })
+})

@@ -2,10 +2,10 @@
 // "unseen" until some page delivers it to a queue.on() listener (see README, "Callbacks
 // after the fact").
 import { expect, test } from 'vitest'
-import { createTestQueue } from '../../src/testing.js'
 import type { Job } from '../../src/index.js'
-import { fixtureWorker } from './helpers.js'
+import { createTestQueue, drain } from '../../src/testing.js'
 import type { Jobs } from './fixtures/jobs.worker.js'
+import { fixtureWorker } from './helpers.js'
 
 const open = (name: string, worker = true) => createTestQueue<Jobs>({ name, concurrency: 1, ...(worker ? { worker: fixtureWorker } : {}) })
 const settle = () => new Promise((resolve) => setTimeout(resolve, 150))
@@ -84,4 +84,39 @@ test('a listener added long after the page opened still gets the unseen outcomes
   const seen: unknown[] = []
   runner.on('completed', ({ job: j }) => seen.push(j.result))
   await expect.poll(() => seen).toEqual([10])
+})
+
+// Guards against a past defect: onIdle()/onEmpty() (and drain()) subscribe to 'cancelled' as *counted*
+// listeners, so a pending onIdle() counts as "a listener saw this outcome": the
+// cancellation is marked seen and the page that opens later never gets its callback.
+
+test('a pending onIdle() does not swallow a cancelled outcome meant for a later listener', async () => {
+  const name = `ack-idle-${crypto.randomUUID()}`
+  const first = createTestQueue<Jobs>({ name }) // no worker: never runs anything
+  const job = await first.add('noop', undefined)
+  const idle = first.onIdle() // pending: one job is queued
+  await settle()
+  expect(await first.cancel(job.id)).toBe(true) // nobody here listens to 'cancelled'
+  await idle
+  await first.close()
+
+  const later = createTestQueue<Jobs>({ name })
+  const cancelled: string[] = []
+  later.on('cancelled', ({ job: j }) => cancelled.push(j.id))
+  await expect.poll(() => cancelled, { timeout: 2000 }).toEqual([job.id])
+})
+
+test('drain() does not consume cancelled outcomes meant for the app', async () => {
+  const name = `ack-drain-${crypto.randomUUID()}`
+  const first = createTestQueue<Jobs>({ name })
+  const job = await first.add('noop', undefined)
+  await first.cancel(job.id)
+  await first.close()
+
+  const later = createTestQueue<Jobs>({ name })
+  await drain(later) // a test helper, not a listener of the app
+  await settle()
+  const cancelled: string[] = []
+  later.on('cancelled', ({ job: j }) => cancelled.push(j.id))
+  await expect.poll(() => cancelled, { timeout: 2000 }).toEqual([job.id])
 })

@@ -102,3 +102,23 @@ test('ArrayBuffer payloads and results move to and from the worker', async () =>
   // The payload the page passed is untouched (the store kept its own copy).
   expect(buffer.byteLength).toBe(1024 * 1024)
 })
+
+// Guards against a past defect: the pool transfers a payload's ArrayBuffers to the worker before the bus posts
+// the `started` event that carries the same payload; postMessage() then throws
+// DataCloneError and the whole batch is silently dropped for the other tabs.
+test('other tabs hear `started` for every job, also with ArrayBuffer payloads', async () => {
+  const queue = testQueue()
+  const otherTab = new BroadcastChannel(`errand:${queue.name}`)
+  const started: string[] = []
+  otherTab.onmessage = (event: MessageEvent<{ type: string; job?: { id: string } }[]>) => {
+    for (const message of event.data) if (message.type === 'started') started.push(message.job!.id)
+  }
+  try {
+    const jobs = await queue.addAll(Array.from({ length: 3 }, () => ({ name: 'bytes' as const, payload: { buffer: new Uint8Array(16).buffer } })))
+    for (const job of jobs) await job.result()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(started).toEqual(jobs.map((j) => j.id))
+  } finally {
+    otherTab.close()
+  }
+})

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { isJobFailedError, JobFailedError } from '../../src/index.js'
+import { JobCancelledError, JobFailedError, isJobFailedError } from '../../src/index.js'
 import { testQueue } from './helpers.js'
 
 test('retries a failing job with exponential backoff and completes on the third attempt', async () => {
@@ -63,4 +63,53 @@ test('retry() puts a failed job back with a fresh attempt budget', async () => {
   expect(started).toEqual([1, 1])
   expect((await job.get())?.errors.map((e) => e.message)).toEqual(['attempt 1 fails', 'attempt 1 fails'])
   expect(await queue.retry('no-such-id')).toBe(false)
+})
+
+// README says "`result()` always reads the outcome from the store, whenever it is
+// called", but a handle memoises its first result() promise: after retry() the same
+// handle keeps rejecting with the old outcome.
+test('result() called after retry() reports the new outcome', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const job = await queue.add('add', { a: 2, b: 3 })
+  await job.cancel()
+  await expect(job.result()).rejects.toThrow(JobCancelledError)
+  expect(await queue.retry(job.id)).toBe(true)
+  await queue.start()
+  await queue.onIdle()
+  expect((await job.get())?.state).toBe('completed')
+  await expect(job.result()).resolves.toBe(5)
+})
+
+// Guards against a past defect: cancel() aborts a running job but its run may go on for `grace` ms; retry()
+// resets `attempt` to 0, so the next claim carries the same fencing token
+// (owner, attempt = 1) as the abandoned run.
+test('cancel() then retry() of a running job: the abandoned run cannot settle the new attempt', async () => {
+  const queue = testQueue({ concurrency: 1, grace: 5000 })
+  const job = await queue.add('busyLoop', { ms: 800 }, { attempts: 1 })
+  await new Promise<void>((resolve) => job.on('started', () => resolve()))
+  await new Promise((resolve) => setTimeout(resolve, 500)) // the first run has ~300 ms left
+  expect(await queue.cancel(job.id)).toBe(true)
+  expect(await queue.retry(job.id)).toBe(true)
+  const again = await queue.job(job.id)
+  await expect(again!.result()).resolves.toBe('finished')
+  const stored = await queue.get(job.id)
+  // The retried attempt's own run takes 800 ms; its outcome cannot be in before that.
+  expect(stored!.finishedAt! - stored!.startedAt!).toBeGreaterThanOrEqual(750)
+})
+
+test('cancel() then retry() of a running job never runs the job twice at the same time', async () => {
+  const queue = testQueue({ concurrency: 2, grace: 5000 })
+  // `report` sleeps without its signal: the cancelled run goes on until its grace ends.
+  const job = await queue.add('report', { steps: 60 }, { attempts: 1 })
+  await new Promise<void>((resolve) => job.on('started', () => resolve()))
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  expect(await queue.cancel(job.id)).toBe(true)
+  expect(await queue.retry(job.id)).toBe(true)
+  await (await queue.job(job.id))!.result()
+  await new Promise((resolve) => setTimeout(resolve, 600))
+  const lines = await queue.logs(job.id)
+  const firstRunEnd = lines.find((l) => l.message === 'step 60')!.at
+  const secondRunStart = lines.filter((l) => l.message === 'step 1')[1]!.at
+  expect(secondRunStart).toBeGreaterThanOrEqual(firstRunEnd)
 })

@@ -49,7 +49,7 @@ export function createBus(channelName: string, onRemote: (message: WireMessage) 
     channel.onmessage = (event: MessageEvent<WireMessage[] | WireMessage>) => {
       // An array from this version; a single message from another version of errand in another tab.
       for (const message of Array.isArray(event.data) ? event.data : [event.data]) {
-        if (message.type !== 'wake' && message.type !== 'paused') {
+        if (message.type !== 'paused') {
           const { seen: _seen, ...plain } = message
           deliver(plain as QueueMessage)
         }

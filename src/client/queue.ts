@@ -6,31 +6,29 @@ import { ErrandError } from '../core/errors.js'
 import type { CloseReason, EventName, QueueMessage } from '../core/events.js'
 import { newJobId, newOwnerId, nextSeq } from '../core/ids.js'
 import { isFinished, toJob, type JobRecord } from '../core/job.js'
-import { checkTimer, checkInteger, checkJobName, checkKeys, invalidOption, resolveDefaults, resolveJobOptions, type ResolvedJobOptions } from '../core/options.js'
+import { checkJobName, checkKeys, invalidOption, resolveJobOptions } from '../core/options.js'
+import { checkListOptions, resolveSettings, sameSettings, type Settings } from './settings.js'
 import type { JobDefinitions } from '../core/registry.js'
 import { createPool, type Pool } from '../pool/pool.js'
 import { lead, type Leadership } from '../scheduler/leader.js'
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js'
-import { acknowledge, addJobs, cancelJob, cancelWaiting, removeJob, retryJob, setMeta, takeUnseen } from '../store/jobs.js'
+import { addJobs, cancelJob, cancelWaiting, removeJob, retryJob, setMeta } from '../store/jobs.js'
 import { countJobs, getJob, getLogs, getMeta, listJobs, type JobCounts } from '../store/reads.js'
 import { deleteDatabase, openDatabase, type Database } from '../store/schema.js'
 import { createBus, type Bus, type WireMessage } from './bus.js'
+import { createOutcomes, OUTCOMES } from './outcomes.js'
 import { createHandle, type HandleHost } from './handle.js'
 import type { AnyJobHandleOf, Queue, QueueOptions } from './types.js'
 
-const QUEUE_OPTION_KEYS = ['worker', 'concurrency', 'defaults', 'lease', 'maxStalls', 'grace', 'startTimeout', 'logLimit']
+const CLOSED_BECAUSE: Record<CloseReason, (name: string) => string> = {
+  closed: (name) => `Queue "${name}" is closed. Open it again with openQueue().`,
+  versionchange: (name) => `Queue "${name}" was closed because a newer version of the app upgraded its database. Reload the page.`,
+  deleted: (name) => `Queue "${name}" was closed because its database was deleted (deleteQueue() in this or another tab).`,
+  terminated: (name) => `Queue "${name}" was closed because the browser closed its database (storage cleared, or a disk error).`,
+}
+
 const PAUSED_KEY = 'paused'
 
-interface Settings {
-  worker: (() => Worker) | undefined
-  concurrency: number
-  defaults: ResolvedJobOptions
-  lease: number
-  maxStalls: number
-  grace: number
-  startTimeout: number
-  logLimit: number
-}
 
 /** Each queue's bus, for errand's own helpers (errand/testing) that watch without acknowledging outcomes. */
 const buses = new WeakMap<object, Bus>()
@@ -44,36 +42,10 @@ export function watch(queue: object, type: EventName, listener: () => void): () 
 }
 
 /** Queues open in this page, by name: one scheduler per database, ever. */
-const openQueues = new Map<string, { queue: Queue<never>; settings: Settings; raw: QueueOptions }>()
+const openQueues = new Map<string, { queue: Queue<never>; settings: Settings }>()
 
-function defaultConcurrency(): number {
-  const cores = typeof navigator === 'undefined' ? 2 : navigator.hardwareConcurrency || 2
-  return Math.max(1, cores - 1)
-}
 
-function resolveSettings(options: unknown): Settings {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options)
-  checkKeys('', options, QUEUE_OPTION_KEYS)
-  const o = options as Record<string, unknown>
-  if (o.worker !== undefined && typeof o.worker !== 'function') throw invalidOption('worker', 'a function that returns a new Worker', o.worker)
-  return {
-    worker: o.worker as (() => Worker) | undefined,
-    concurrency: o.concurrency === undefined ? defaultConcurrency() : checkInteger('concurrency', o.concurrency, 1),
-    defaults: resolveDefaults(o.defaults),
-    lease: o.lease === undefined ? 30_000 : checkTimer('lease', o.lease, 100),
-    maxStalls: o.maxStalls === undefined ? 3 : checkInteger('maxStalls', o.maxStalls, 0),
-    grace: o.grace === undefined ? 1000 : checkTimer('grace', o.grace),
-    startTimeout: o.startTimeout === undefined ? 10_000 : checkTimer('startTimeout', o.startTimeout, 1),
-    logLimit: o.logLimit === undefined ? 1000 : checkInteger('logLimit', o.logLimit, 1),
-  }
-}
 
-function sameSettings(a: Settings, b: Settings): boolean {
-  const sameWorker = a.worker === b.worker || String(a.worker) === String(b.worker)
-  const { worker: _a, ...restA } = a
-  const { worker: _b, ...restB } = b
-  return sameWorker && JSON.stringify(restA) === JSON.stringify(restB)
-}
 
 /**
  * Opens (or creates) the queue `name`, stored in the IndexedDB database `errand:<name>`.
@@ -95,7 +67,7 @@ export function openQueue<J = JobDefinitions>(name: string, options: QueueOption
     })
   }
   const queue = createQueue<J>(name, settings)
-  openQueues.set(name, { queue: queue as unknown as Queue<never>, settings, raw: options })
+  openQueues.set(name, { queue: queue as unknown as Queue<never>, settings })
   return queue
 }
 
@@ -116,9 +88,8 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   let paused: boolean | undefined
 
   const onRemote = (message: WireMessage): void => {
-    if ('seen' in message && message.seen === false && 'job' in message && bus.listeners(message.type) > 0) acknowledgeSoon(message.job.id)
+    outcomes.received(message)
     if (message.type === 'added') scheduler?.wake(message.job)
-    else if (message.type === 'wake') scheduler?.wake()
     else if (message.type === 'cancelled') scheduler?.abandon(message.job.id)
     else if (message.type === 'paused') {
       paused = message.paused
@@ -127,44 +98,14 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   }
   const bus: Bus = createBus(`errand:${name}`, onRemote)
 
-  /*
-   * Outcomes reach a page that was not open when they happened. The acknowledgement
-   * model: a finished job keeps `unseenAt` until some page delivers its outcome to a
-   * `queue.on('completed' | 'failed' | 'cancelled')` listener. The page that records the
-   * outcome clears it in the same write when it has such a listener; another tab that
-   * receives the event with `seen: false` and has one clears it afterwards; and a page
-   * with listeners takes every outcome still unseen (one transaction, so exactly one
-   * page replays each) shortly after it opens and whenever such a listener is added.
-   */
-  const OUTCOMES = ['completed', 'failed', 'cancelled'] as const
-  const listening = (): Set<string> => new Set(OUTCOMES.filter((type) => bus.listeners(type) > 0))
-  let acks: string[] = []
-  const acknowledgeSoon = (id: string): void => {
-    if (acks.push(id) > 1) return
-    setTimeout(() => {
-      const ids = acks
-      acks = []
-      void dbReady.then((db) => (closeReason ? undefined : acknowledge(db, ids))).catch((error: unknown) => bus.publish({ type: 'error', error: error as Error }))
-    }, 50)
-  }
-  let replaying: Promise<void> | undefined
-  const replayUnseen = (): void => {
-    // Later than the current task: listeners added right after openQueue() are in place.
-    replaying ??= new Promise<void>((resolve) => setTimeout(resolve)).then(async () => {
-      replaying = undefined
-      const states = listening()
-      if (closeReason || states.size === 0) return
-      const records = await takeUnseen(await dbReady, states)
-      for (const record of records) bus.deliver(outcomeMessage(record))
-    }).catch((error: unknown) => bus.publish({ type: 'error', error: error as Error }))
-  }
-
   const dbReady: Promise<Database> = openDatabase(name, {
-    onVersionChange: () => void shutdown('versionchange'),
+    onVersionChange: (deleted) => void shutdown(deleted ? 'deleted' : 'versionchange'),
     onTerminated: () => void shutdown('terminated'),
   })
   dbReady.catch(() => {}) // surfaced by the first call that needs the database
-  void dbReady.then(replayUnseen, () => {})
+  const outcomes = createOutcomes(bus, () => (closeReason ? Promise.resolve(undefined) : dbReady))
+  const listening = outcomes.listening
+  void dbReady.then(outcomes.replay, () => {})
 
   const database = async (): Promise<Database> => {
     if (closeReason) throw closedError()
@@ -172,15 +113,13 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   }
 
   const closedError = (): ErrandError =>
-    new ErrandError('QUEUE_CLOSED', closeReason === 'versionchange'
-      ? `Queue "${name}" was closed because a newer version of the app upgraded its database. Reload the page.`
-      : `Queue "${name}" is closed. Open it again with openQueue().`, { context: { queue: name, reason: closeReason } })
+    new ErrandError('QUEUE_CLOSED', CLOSED_BECAUSE[closeReason ?? 'closed'](name), { context: { queue: name, reason: closeReason } })
 
   if (settings.worker) {
     const create = settings.worker
     leadership = lead(
       `errand:${name}`,
-      () => {
+      (exclusive) => {
         void dbReady.then(async (db) => {
           if (closeReason) return
           pool = createPool({ create, size: settings.concurrency, graceMs: settings.grace, startMs: settings.startTimeout })
@@ -192,11 +131,16 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
             pool,
             listening,
             paused: paused ?? stored,
+            exclusive,
             leaseMs: settings.lease,
             maxStalls: settings.maxStalls,
             logLimit: settings.logLimit,
             emit: bus.publish,
           })
+        }).catch((error: unknown) => {
+          // Leading failed (the database is gone): let another tab lead.
+          bus.publish({ type: 'error', error: error as Error })
+          leadership?.release()
         })
       },
       () => {
@@ -206,8 +150,9 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     )
   }
 
-  const shutdown = async (reason: CloseReason): Promise<void> => {
-    if (closeReason) return
+  let shutting: Promise<void> | undefined
+  const shutdown = (reason: CloseReason): Promise<void> => (shutting ??= closeFor(reason))
+  const closeFor = async (reason: CloseReason): Promise<void> => {
     closeReason = reason
     openQueues.delete(name)
     await scheduler?.stop().catch(() => {})
@@ -370,9 +315,8 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       return record && handleOf(record)
     },
     async list(options = {}) {
-      checkKeys('', options, ['state', 'name', 'limit', 'after', 'reverse'])
-      const limit = options.limit === undefined ? 100 : checkInteger('limit', options.limit, 1)
-      const records = await listJobs(await database(), { ...options, limit, reverse: options.reverse === true })
+      const query = checkListOptions(options)
+      const records = await listJobs(await database(), query)
       return records.map((record) => toJob(record) as never)
     },
     async counts() {
@@ -409,7 +353,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     onEmpty: () => waitFor((c) => c.queued === 0, ['empty', 'idle', 'cancelled']),
     on(event, listener) {
       const stop = bus.on(event, listener as unknown as (message: QueueMessage) => void)
-      if ((OUTCOMES as readonly string[]).includes(event)) replayUnseen()
+      if (OUTCOMES.includes(event)) outcomes.replay()
       return stop
     },
     close: () => shutdown('closed'),
@@ -418,11 +362,3 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   return queue
 }
 
-/** The event that announces a finished job's outcome. */
-function outcomeMessage(record: JobRecord): QueueMessage {
-  const job = toJob(record)
-  if (record.state === 'completed') return { type: 'completed', job }
-  if (record.state === 'cancelled') return { type: 'cancelled', job }
-  const error = record.errors[record.errors.length - 1] ?? { name: 'Error', message: 'unknown failure', stack: '', at: record.finishedAt ?? 0 }
-  return { type: 'failed', job, error }
-}

@@ -2,7 +2,7 @@ import type { AttemptError } from './errors.js'
 import type { Job } from './job.js'
 
 /** Why a queue closed. */
-export type CloseReason = 'closed' | 'versionchange' | 'terminated'
+export type CloseReason = 'closed' | 'versionchange' | 'deleted' | 'terminated'
 
 /**
  * Queue events and their payloads, untyped by job name. The client narrows `Job` to
@@ -39,4 +39,4 @@ export type EventName = keyof BaseEventMap
 export type QueueMessage = { [K in EventName]: { type: K } & BaseEventMap[K] }[EventName]
 
 /** Control messages between tabs (not events). */
-export type ControlMessage = { type: 'wake' } | { type: 'paused'; paused: boolean }
+export type ControlMessage = { type: 'paused'; paused: boolean }

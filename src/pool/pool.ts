@@ -146,7 +146,15 @@ export function createPool(options: PoolOptions): Pool {
     },
     run(task) {
       let slot = [...slots].find((s) => !s.run)
-      if (!slot && slots.size < options.size) slot = spawn()
+      if (!slot && slots.size < options.size) {
+        try {
+          slot = spawn()
+        } catch (error) {
+          // `worker` threw (a bad URL, a CSP refusal): this attempt fails like a crash.
+          const message = `The worker could not be created: ${String(error)}. Check the \`worker\` option of openQueue().`
+          return { runId: nextRunId++, outcome: Promise.resolve({ ok: false, error: { name: 'WorkerCrashedError', code: 'WORKER_CRASHED', message, stack: '' } }) }
+        }
+      }
       if (!slot) throw new Error('errand internal error: pool.run() called with no free worker')
       const chosen = slot
       const runId = nextRunId++

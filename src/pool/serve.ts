@@ -44,8 +44,9 @@ export function serveJobs(jobs: JobDefinitions): void {
   const registry: Record<string, JobHandler> = Object.assign(Object.create(null) as Record<string, JobHandler>, jobs)
   const names = Object.keys(registry).filter((name) => typeof registry[name] === 'function')
   const controllers = new Map<number, AbortController>()
-  /** Aborts that arrived before their run started. */
+  /** Aborts that arrived before their run started (run ids only grow, so older ones are over). */
   const early = new Map<number, Error>()
+  let lastRunId = 0
   const scope = globalThis as unknown as Scope
 
   let sink: ((reports: WorkerReport[]) => unknown) | undefined
@@ -61,7 +62,7 @@ export function serveJobs(jobs: JobDefinitions): void {
   }
   const push = (report: WorkerReport): void => {
     buffer.push(report)
-    flushTimer ??= setTimeout(() => void flush(), FLUSH_INTERVAL_MS)
+    flushTimer ??= setTimeout(() => flush().catch(() => {}), FLUSH_INTERVAL_MS) // the page went away: nothing to tell
   }
 
   const api: WorkerApi = {
@@ -81,6 +82,7 @@ export function serveJobs(jobs: JobDefinitions): void {
       }
       const controller = new AbortController()
       controllers.set(request.runId, controller)
+      lastRunId = Math.max(lastRunId, request.runId)
       const abortedEarly = early.get(request.runId)
       if (abortedEarly) {
         early.delete(request.runId)
@@ -113,7 +115,7 @@ export function serveJobs(jobs: JobDefinitions): void {
       error.name = reason === 'timeout' ? 'JobTimeoutError' : 'JobCancelledError'
       const controller = controllers.get(runId)
       if (controller) controller.abort(error)
-      else early.set(runId, error)
+      else if (runId > lastRunId) early.set(runId, error)
     },
   }
 

@@ -8,18 +8,19 @@ export interface Leadership {
   release(): void
 }
 
-export function lead(lockName: string, onLead: () => void, onLost: () => void): Leadership {
+/** `onLead(true)`: this page holds the lock alone. `onLead(false)`: no Web Locks here, so every page leads and none may assume the others are gone. */
+export function lead(lockName: string, onLead: (exclusive: boolean) => void, onLost: () => void): Leadership {
   const controller = new AbortController()
   let releaseLock: (() => void) | undefined
   if (typeof navigator === 'undefined' || !navigator.locks) {
     // No Web Locks (insecure context, very old browser): this page leads alone.
-    queueMicrotask(() => controller.signal.aborted || onLead())
+    queueMicrotask(() => controller.signal.aborted || onLead(false))
     return { release: () => controller.abort() }
   }
   navigator.locks
     .request(lockName, { signal: controller.signal }, () => {
       if (controller.signal.aborted) return undefined
-      onLead()
+      onLead(true)
       return new Promise<void>((resolve) => (releaseLock = resolve))
     })
     .then(

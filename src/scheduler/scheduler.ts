@@ -36,6 +36,12 @@ export interface SchedulerOptions {
   pool: Pool
   /** Start paused (the queue's persisted flag). */
   paused: boolean
+  /**
+   * True when this page holds the queue's Web Lock: every running job of another owner is
+   * then orphaned, and no foreign lease needs watching. False without Web Locks: several
+   * pages schedule at once (claims are still exclusive) and only expired leases are recovered.
+   */
+  exclusive: boolean
   leaseMs: number
   maxStalls: number
   logLimit: number
@@ -72,7 +78,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   let prefetch = 1
   let paused = options.paused
   let stopping = false
-  let recoverForeign = true
+  let recoverForeign = options.exclusive
   let turning: Promise<void> | undefined
   let again = false
   let wakeTimer: ReturnType<typeof setTimeout> | undefined
@@ -128,6 +134,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         started,
         release,
         wantWakeAt: running.size === 0 && ready.length === 0,
+        watchLeases: !options.exclusive,
         listening: options.listening(),
       })
       recoverForeign = false

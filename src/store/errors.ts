@@ -10,6 +10,9 @@ export function mapStorageError(error: unknown, what: string): ErrandError {
   if (name === 'DataCloneError') {
     return new ErrandError('DATA_CLONE', `${what} The payload cannot be stored: it holds something structuredClone() refuses (a function, DOM node, Symbol, WeakMap…). Pass plain data, Blobs or ArrayBuffers.`, { cause: error })
   }
+  if (name === 'ConstraintError') {
+    return new ErrandError('INVALID_STATE', `${what} Another unfinished job has the same idempotency key; finish or remove it first.`, { cause: error })
+  }
   if (name === 'InvalidStateError') {
     return new ErrandError('QUEUE_CLOSED', `${what} The database connection is closed (the queue was closed or a newer version of the app took over).`, { cause: error })
   }

@@ -49,8 +49,8 @@ export interface ErrandSchema extends DBSchema {
 export type Database = IDBPDatabase<ErrandSchema>
 
 export interface OpenHooks {
-  /** A newer version of the app wants to upgrade the schema: the connection was closed. */
-  onVersionChange(): void
+  /** A newer version of the app wants to upgrade the schema (`deleted`: the database is being deleted); the connection was closed. */
+  onVersionChange(deleted: boolean): void
   /** The browser closed the connection (storage cleared, disk error). */
   onTerminated(): void
 }
@@ -73,10 +73,10 @@ export async function openDatabase(queueName: string, hooks: OpenHooks): Promise
           jobs.createIndex(INDEX.unseen, 'unseenAt')
         }
       },
-      blocking() {
-        // Close at once so the newer tab's upgrade is never blocked by us.
+      blocking(_current, next) {
+        // Close at once so the newer tab's upgrade (or a deletion) is never blocked by us.
         db.close()
-        hooks.onVersionChange()
+        hooks.onVersionChange(next === null)
       },
       terminated: hooks.onTerminated,
     })

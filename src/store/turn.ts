@@ -62,6 +62,8 @@ export interface TurnInput {
   listening: ReadonlySet<string>
   /** Read when to wake up next even if the claim is satisfied (the scheduler may go idle). */
   wantWakeAt: boolean
+  /** Wake up when another scheduler's lease expires (only when several schedule at once). */
+  watchLeases: boolean
   /** Claimed jobs still waiting in memory for a worker: give them back (a higher-priority job came, or the queue paused or closes). */
   release: readonly { id: string; claim: number }[]
 }
@@ -172,7 +174,8 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     if (input.wantWakeAt || claimed.length < input.claim) {
       const [nextDue, nextLease] = await Promise.all([
         jobs.index(INDEX.due).openKeyCursor(IDBKeyRange.bound(['delayed', now], ['delayed', Infinity], true)),
-        jobs.index(INDEX.lease).openKeyCursor(),
+        // Future expiries only: one of our own leases that lapsed must not make us spin.
+        input.watchLeases ? jobs.index(INDEX.lease).openKeyCursor(IDBKeyRange.lowerBound(now, true)) : undefined,
       ])
       const candidates = [nextDue?.key[1], nextLease?.key].filter((at): at is number => at !== undefined)
       if (candidates.length) wakeAt = Math.min(...candidates)

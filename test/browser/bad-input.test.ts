@@ -106,3 +106,41 @@ test('openQueue() validates its name and options', () => {
   expect(() => openQueue('x', { worker: 'jobs.js' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }) as Error)
   expect(() => openQueue('x', { workers: 2 } as never)).toThrow('Unknown option `workers`')
 })
+
+test('list() refuses malformed filters with INVALID_OPTION', async () => {
+  const queue = testQueue()
+  await expect(queue.list({ state: 'done' as never })).rejects.toThrow('Expected `state` to be one of queued, delayed, running, completed, failed, cancelled, got `"done"` (string).')
+  await expect(queue.list({ limit: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+  await expect(queue.list({ after: 7 as never })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+  await expect(queue.list(null as never)).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+})
+
+test('add() with an already aborted signal rejects with JOB_CANCELLED and writes nothing', async () => {
+  const queue = testQueue()
+  const controller = new AbortController()
+  controller.abort(new Error('user left'))
+  const error = await expectRejectsWithNothingWritten(queue, () => queue.add('noop', undefined, { signal: controller.signal }), 'JOB_CANCELLED')
+  expect((error.cause as Error).message).toBe('user left')
+})
+
+test('retry() of a keyed job whose key another unfinished job now holds fails with INVALID_STATE', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const first = await queue.add('noop', undefined, { key: 'k' })
+  await queue.cancel(first.id)
+  await queue.add('noop', undefined, { key: 'k' })
+  await expect(queue.retry(first.id)).rejects.toMatchObject({ name: 'ErrandError', code: 'INVALID_STATE', message: expect.stringContaining('same idempotency key') })
+  expect((await first.get())?.state).toBe('cancelled')
+})
+
+test('a worker factory that throws fails the attempt with WorkerCrashedError instead of breaking the queue', async () => {
+  const queue = testQueue({
+    worker: () => {
+      throw new SyntaxError('bad worker URL')
+    },
+    defaults: { attempts: 1 },
+  })
+  const job = await queue.add('noop', undefined)
+  const error = (await job.result().catch((e: unknown) => e)) as { errors: { name: string; message: string }[] }
+  expect(error.errors[0]).toMatchObject({ name: 'WorkerCrashedError', message: expect.stringContaining('bad worker URL') })
+})

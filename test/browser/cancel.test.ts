@@ -45,14 +45,6 @@ test('an aborted `signal` option cancels the job', async () => {
   await expect(job.result()).rejects.toThrow(JobCancelledError)
 })
 
-test('add() with an already aborted signal rejects and writes nothing', async () => {
-  const queue = testQueue()
-  const controller = new AbortController()
-  controller.abort()
-  await expect(queue.add('noop', undefined, { signal: controller.signal })).rejects.toThrow()
-  expect((await queue.list()).length).toBe(0)
-})
-
 test('clear() cancels every job that has not started', async () => {
   const queue = testQueue()
   await queue.pause()

@@ -17,3 +17,28 @@ test('a newer app version upgrading the database closes the old queue, which rej
   expect(queue.closed).toBe(true)
   await expect(queue.add('noop', undefined)).rejects.toMatchObject({ code: 'QUEUE_CLOSED', message: expect.stringContaining('newer version') })
 })
+
+test('deleting the database from another tab closes the queue with reason `deleted`', async () => {
+  const queue = testQueue()
+  await queue.counts()
+  const closed = new Promise<string>((resolve) => queue.on('closed', ({ reason }) => resolve(reason)))
+  await new Promise<void>((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(databaseName(queue.name))
+    request.onsuccess = () => resolve()
+    request.onerror = () => reject(request.error)
+  })
+  expect(await closed).toBe('deleted')
+  await expect(queue.counts()).rejects.toMatchObject({ code: 'QUEUE_CLOSED', message: expect.stringContaining('deleted') })
+})
+
+test('close() called twice: both resolve once the queue is really closed', async () => {
+  const queue = testQueue()
+  await queue.add('sleep', { ms: 10 })
+  const order: string[] = []
+  const first = queue.close().then(() => order.push('first'))
+  const second = queue.close().then(() => order.push('second'))
+  await Promise.all([first, second])
+  // The second call waits for the same shutdown, not returning while the first still runs.
+  expect(order).toEqual(['first', 'second'])
+  expect(queue.closed).toBe(true)
+})

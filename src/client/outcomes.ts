@@ -1,0 +1,68 @@
+/**
+ * Outcomes reach pages that were not open when they happened: the acknowledgement model.
+ *
+ * A finished job keeps `unseenAt` until some page delivers its outcome to a
+ * `queue.on('completed' | 'failed' | 'cancelled')` listener. The page that records the
+ * outcome clears it in the same write when it has such a listener (see `listening()`);
+ * another tab that receives the event with `seen: false` and has one clears it soon after;
+ * and a page with listeners takes every outcome still unseen (one transaction, so exactly
+ * one page replays each) shortly after it opens and whenever such a listener is added.
+ */
+import type { EventName, QueueMessage } from '../core/events.js'
+import { toJob, type JobRecord } from '../core/job.js'
+import { acknowledge, takeUnseen } from '../store/jobs.js'
+import type { Database } from '../store/schema.js'
+import type { Bus, WireMessage } from './bus.js'
+
+export const OUTCOMES: readonly EventName[] = ['completed', 'failed', 'cancelled']
+
+export interface Outcomes {
+  /** Finished states this page has `queue.on()` listeners for right now. */
+  listening(): Set<string>
+  /** Acknowledges an outcome another tab announced unseen, if a listener here received it. */
+  received(message: WireMessage): void
+  /** Replays unseen outcomes to this page's listeners, soon. */
+  replay(): void
+}
+
+/** `database()` resolves undefined once the queue is closed. */
+export function createOutcomes(bus: Bus, database: () => Promise<Database | undefined>): Outcomes {
+  const report = (error: unknown): void => bus.publish({ type: 'error', error: error as Error })
+  const listening = (): Set<string> => new Set(OUTCOMES.filter((type) => bus.listeners(type) > 0))
+  let acks: string[] = []
+  let replaying: Promise<void> | undefined
+
+  return {
+    listening,
+    received(message) {
+      if (!('seen' in message) || message.seen !== false || !('job' in message) || bus.listeners(message.type) === 0) return
+      if (acks.push(message.job.id) > 1) return
+      setTimeout(() => {
+        const ids = acks
+        acks = []
+        database().then((db) => db && acknowledge(db, ids)).catch(report)
+      }, 50)
+    },
+    replay() {
+      // Later than the current task: listeners added right after openQueue() are in place.
+      replaying ??= new Promise<void>((resolve) => setTimeout(resolve))
+        .then(async () => {
+          replaying = undefined
+          const states = listening()
+          const db = states.size > 0 ? await database() : undefined
+          if (!db) return
+          for (const record of await takeUnseen(db, states)) bus.deliver(outcomeMessage(record))
+        })
+        .catch(report)
+    },
+  }
+}
+
+/** The event that announces a finished job's outcome. */
+function outcomeMessage(record: JobRecord): QueueMessage {
+  const job = toJob(record)
+  if (record.state === 'completed') return { type: 'completed', job }
+  if (record.state === 'cancelled') return { type: 'cancelled', job }
+  const error = record.errors[record.errors.length - 1] ?? { name: 'Error', message: 'unknown failure', stack: '', at: record.finishedAt ?? 0 }
+  return { type: 'failed', job, error }
+}

@@ -1,0 +1,66 @@
+/** Checking what users pass to openQueue() and queue.list(): plain JavaScript callers pass anything. */
+import { JOB_STATES, type JobState } from '../core/job.js'
+import { checkInteger, checkJobName, checkKeys, checkTimer, invalidOption, resolveDefaults, type ResolvedJobOptions } from '../core/options.js'
+import type { ListQuery } from '../store/reads.js'
+
+const QUEUE_OPTION_KEYS = ['worker', 'concurrency', 'defaults', 'lease', 'maxStalls', 'grace', 'startTimeout', 'logLimit']
+
+/** openQueue() options, checked and with defaults applied. */
+export interface Settings {
+  worker: (() => Worker) | undefined
+  concurrency: number
+  defaults: ResolvedJobOptions
+  lease: number
+  maxStalls: number
+  grace: number
+  startTimeout: number
+  logLimit: number
+}
+
+function defaultConcurrency(): number {
+  const cores = typeof navigator === 'undefined' ? 2 : navigator.hardwareConcurrency || 2
+  return Math.max(1, cores - 1)
+}
+
+export function resolveSettings(options: unknown): Settings {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options)
+  checkKeys('', options, QUEUE_OPTION_KEYS)
+  const o = options as Record<string, unknown>
+  if (o.worker !== undefined && typeof o.worker !== 'function') throw invalidOption('worker', 'a function that returns a new Worker', o.worker)
+  return {
+    worker: o.worker as (() => Worker) | undefined,
+    concurrency: o.concurrency === undefined ? defaultConcurrency() : checkInteger('concurrency', o.concurrency, 1),
+    defaults: resolveDefaults(o.defaults),
+    lease: o.lease === undefined ? 30_000 : checkTimer('lease', o.lease, 100),
+    maxStalls: o.maxStalls === undefined ? 3 : checkInteger('maxStalls', o.maxStalls, 0),
+    grace: o.grace === undefined ? 1000 : checkTimer('grace', o.grace),
+    startTimeout: o.startTimeout === undefined ? 10_000 : checkTimer('startTimeout', o.startTimeout, 1),
+    logLimit: o.logLimit === undefined ? 1000 : checkInteger('logLimit', o.logLimit, 1),
+  }
+}
+
+/** Whether a second openQueue() of the same name asked for the same queue. Worker factories compare by identity or source text. */
+export function sameSettings(a: Settings, b: Settings): boolean {
+  const sameWorker = a.worker === b.worker || String(a.worker) === String(b.worker)
+  const { worker: _a, ...restA } = a
+  const { worker: _b, ...restB } = b
+  return sameWorker && JSON.stringify(restA) === JSON.stringify(restB)
+}
+
+export function checkListOptions(options: unknown): ListQuery {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object { state, name, limit, after, reverse }', options)
+  checkKeys('', options, ['state', 'name', 'limit', 'after', 'reverse'])
+  const { state, name, limit, after, reverse } = options as Record<string, unknown>
+  const query: ListQuery = { limit: limit === undefined ? 100 : checkInteger('limit', limit, 1), reverse: reverse === true }
+  if (state !== undefined) {
+    if (!JOB_STATES.includes(state as JobState)) throw invalidOption('state', `one of ${JOB_STATES.join(', ')}`, state)
+    query.state = state as JobState
+  }
+  if (name !== undefined) query.name = checkJobName(name)
+  if (after !== undefined) {
+    if (typeof after !== 'string') throw invalidOption('after', 'a job id (string)', after)
+    query.after = after
+  }
+  if (reverse !== undefined && typeof reverse !== 'boolean') throw invalidOption('reverse', 'a boolean', reverse)
+  return query
+}

@@ -135,6 +135,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
             leaseMs: settings.lease,
             maxStalls: settings.maxStalls,
             logLimit: settings.logLimit,
+            keep: settings.keep,
             emit: bus.publish,
           })
         }).catch((error: unknown) => {
@@ -346,6 +347,16 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       const cancelled = await cancelWaiting(await database(), Date.now(), listening().has('cancelled'))
       cancelled.forEach(afterCancel)
       return cancelled.length
+    },
+    async storage() {
+      const storage = typeof navigator === 'undefined' ? undefined : navigator.storage
+      const empty: StorageEstimate = {}
+      const [estimate, persisted] = await Promise.all([storage?.estimate?.() ?? empty, storage?.persisted?.() ?? false])
+      return { usage: estimate.usage ?? 0, quota: estimate.quota ?? Infinity, persisted }
+    },
+    async persist() {
+      const storage = typeof navigator === 'undefined' ? undefined : navigator.storage
+      return (await storage?.persist?.()) ?? false
     },
     pause: () => setPaused(true),
     start: () => setPaused(false),

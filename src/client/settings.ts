@@ -1,9 +1,31 @@
 /** Checking what users pass to openQueue() and queue.list(): plain JavaScript callers pass anything. */
 import { JOB_STATES, type JobState } from '../core/job.js'
-import { checkInteger, checkJobName, checkKeys, checkTimer, invalidOption, resolveDefaults, type ResolvedJobOptions } from '../core/options.js'
+import { checkDuration, checkInteger, checkJobName, checkKeys, checkTimer, invalidOption, resolveDefaults, type ResolvedJobOptions } from '../core/options.js'
+import type { KeepRule } from '../store/prune.js'
 import type { ListQuery } from '../store/reads.js'
 
-const QUEUE_OPTION_KEYS = ['worker', 'concurrency', 'defaults', 'lease', 'maxStalls', 'grace', 'startTimeout', 'logLimit']
+/** Retention per finished state. */
+export type Keep = Partial<Record<'completed' | 'failed' | 'cancelled', KeepRule>>
+
+function checkKeep(value: unknown): Keep {
+  if (value === undefined) return {}
+  if (typeof value !== 'object' || value === null) throw invalidOption('keep', 'an object { completed, failed, cancelled }', value)
+  checkKeys('keep.', value, ['completed', 'failed', 'cancelled'])
+  const keep: Keep = {}
+  for (const [state, rule] of Object.entries(value) as [keyof Keep, unknown][]) {
+    if (rule === undefined) continue
+    if (typeof rule !== 'object' || rule === null) throw invalidOption(`keep.${state}`, 'an object { age, count }', rule)
+    checkKeys(`keep.${state}.`, rule, ['age', 'count'])
+    const { age, count } = rule as Record<string, unknown>
+    keep[state] = {
+      ...(age === undefined ? {} : { age: checkDuration(`keep.${state}.age`, age) }),
+      ...(count === undefined ? {} : { count: checkInteger(`keep.${state}.count`, count, 0) }),
+    }
+  }
+  return keep
+}
+
+const QUEUE_OPTION_KEYS = ['worker', 'concurrency', 'defaults', 'lease', 'maxStalls', 'grace', 'startTimeout', 'logLimit', 'keep']
 
 /** openQueue() options, checked and with defaults applied. */
 export interface Settings {
@@ -15,6 +37,7 @@ export interface Settings {
   grace: number
   startTimeout: number
   logLimit: number
+  keep: Keep
 }
 
 function defaultConcurrency(): number {
@@ -35,6 +58,7 @@ export function resolveSettings(options: unknown): Settings {
     maxStalls: o.maxStalls === undefined ? 3 : checkInteger('maxStalls', o.maxStalls, 0),
     grace: o.grace === undefined ? 1000 : checkTimer('grace', o.grace),
     startTimeout: o.startTimeout === undefined ? 10_000 : checkTimer('startTimeout', o.startTimeout, 1),
+    keep: checkKeep(o.keep),
     logLimit: o.logLimit === undefined ? 1000 : checkInteger('logLimit', o.logLimit, 1),
   }
 }

@@ -92,11 +92,29 @@ export interface QueueOptions {
    */
   startTimeout?: number
   /**
+   * Retention: finished jobs (with their logs) to keep per state, the newest `count` and none
+   * older than `age` ms; the leader deletes the rest in the background, oldest first, in small
+   * transactions. A state without a rule keeps everything.
+   * @default {} (keep every finished job)
+   * @example keep: { completed: { age: 86_400_000, count: 1000 }, failed: { count: 5000 } }
+   */
+  keep?: Partial<Record<'completed' | 'failed' | 'cancelled', { age?: number; count?: number }>>
+  /**
    * Log lines kept per job; later ones are dropped (one marker line says so).
    * @default 1000
    * @example logLimit: 100
    */
   logLimit?: number
+}
+
+/** What `queue.storage()` reports. */
+export interface StorageInfo {
+  /** Bytes this origin uses (an estimate; 0 where the browser does not say). */
+  usage: number
+  /** Bytes it may use (an estimate; Infinity where the browser does not say). */
+  quota: number
+  /** True if the browser will not evict this origin's storage under pressure. */
+  persisted: boolean
 }
 
 /** A filter for `queue.list()`. */
@@ -149,6 +167,13 @@ export interface Queue<J = JobDefinitions> {
   pause(): Promise<void>
   /** Starts jobs again after `pause()`. */
   start(): Promise<void>
+  /**
+   * What the browser says of this origin's storage: bytes used, the quota, and whether it is
+   * persisted (not evicted under storage pressure). `usage` and `quota` are estimates.
+   */
+  storage(): Promise<StorageInfo>
+  /** Asks the browser to persist this origin's storage; resolves with whether it is persisted. */
+  persist(): Promise<boolean>
   /** Resolves when nothing is queued or running. */
   onIdle(): Promise<void>
   /** Resolves when nothing is queued (jobs may still run). */

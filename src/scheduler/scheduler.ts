@@ -28,6 +28,7 @@ import type { Pool } from '../pool/pool.js'
 import type { RunOutcome, WorkerReport } from '../pool/protocol.js'
 import { renewLeases } from '../store/jobs.js'
 import type { Database } from '../store/schema.js'
+import { pruneBatch, type KeepRule } from '../store/prune.js'
 import { runTurn, type Outcome, type Report, type TurnInput } from '../store/turn.js'
 
 export interface SchedulerOptions {
@@ -45,6 +46,8 @@ export interface SchedulerOptions {
   leaseMs: number
   maxStalls: number
   logLimit: number
+  /** Retention of finished jobs. */
+  keep: Partial<Record<'completed' | 'failed' | 'cancelled', KeepRule>>
   /** Announces an event; for outcomes, `seen` says whether it was recorded as delivered. */
   emit(message: QueueMessage, seen?: boolean): void
   /** Finished states this page has `queue.on()` listeners for right now. */
@@ -62,6 +65,7 @@ export interface Scheduler {
 }
 
 const MAX_PREFETCH = 256
+const PRUNE_DELAY_MS = 1000
 
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const { db, owner, pool, leaseMs, maxStalls, logLimit, emit } = options
@@ -140,6 +144,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       recoverForeign = false
       if (outcomes.length === 0) isolate = false
       prefetch = Math.min(MAX_PREFETCH, Math.max(1, 2 * result.settled.length))
+      if (result.settled.length) pruneSoon()
       for (const record of result.settled) announce(record)
       for (const record of result.stalled) announce(record)
       ready.push(...result.claimed)
@@ -251,6 +256,24 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     emit({ type: record.state === 'failed' ? 'failed' : 'retrying', job: toJob(record), error }, seen)
   }
 
+  /** Retention runs a little after jobs finish, batch by batch, yielding to turns in between. */
+  let pruneTimer: ReturnType<typeof setTimeout> | undefined
+  const pruneSoon = (): void => {
+    if (pruneTimer !== undefined || Object.keys(options.keep).length === 0) return
+    pruneTimer = setTimeout(() => {
+      void prune().finally(() => (pruneTimer = undefined))
+    }, PRUNE_DELAY_MS)
+  }
+  const prune = async (): Promise<void> => {
+    for (const [state, rule] of Object.entries(options.keep) as ['completed' | 'failed' | 'cancelled', KeepRule][]) {
+      try {
+        while (!stopping && (await pruneBatch(db, state, rule, Date.now())) > 0) await new Promise((resolve) => setTimeout(resolve))
+      } catch (error) {
+        emit({ type: 'error', error: error as ErrandError })
+      }
+    }
+  }
+
   const abandon = (jobId: string): void => {
     const run = running.get(jobId)
     if (run) pool.abort(run.runId, 'cancel')
@@ -268,6 +291,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   }, leaseMs / 3)
 
   wake()
+  pruneSoon()
 
   return {
     wake,
@@ -282,6 +306,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       stopping = true
       clearTimeout(wakeTimer)
       clearInterval(renewTimer)
+      clearTimeout(pruneTimer)
       pool.terminate()
       running.clear()
       releaseReady = true

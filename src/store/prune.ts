@@ -1,0 +1,40 @@
+/**
+ * Retention: deletes finished jobs (and their logs) beyond what `keep` allows, oldest
+ * first, in small transactions so a large backlog never blocks the scheduler's turns.
+ */
+import type { JobRecord } from '../core/job.js'
+import { INDEX, type Database } from './schema.js'
+import { quiet, write } from './transact.js'
+
+/** How many finished jobs of one state to keep: the newest `count`, and none older than `age` ms. */
+export interface KeepRule {
+  age?: number
+  count?: number
+}
+
+/** Jobs deleted per transaction. */
+const BATCH = 100
+
+/**
+ * One small transaction: deletes up to BATCH jobs of `state` that `rule` no longer keeps,
+ * oldest (by creation) first. Resolves with how many it deleted: call again until 0.
+ */
+export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancelled', rule: KeepRule, now: number): Promise<number> {
+  return write(db, ['jobs', 'logs'], 'relaxed', `Could not prune ${state} jobs.`, async (tx) => {
+    const index = tx.objectStore('jobs').index(INDEX.state)
+    const range = IDBKeyRange.bound([state], [state, []])
+    const excess = rule.count === undefined ? 0 : Math.max(0, (await index.count(range)) - rule.count)
+    const cutoff = rule.age === undefined ? -Infinity : now - rule.age
+    const doomed: JobRecord[] = []
+    // Oldest first: the first `excess` go for the count rule; after them, only those past the age.
+    for (const record of await index.getAll(range, BATCH)) {
+      if (doomed.length === BATCH) break
+      if (doomed.length < excess || (record.finishedAt ?? now) < cutoff) doomed.push(record)
+      else if (rule.age === undefined) break
+    }
+    const jobs = tx.objectStore('jobs')
+    const logs = tx.objectStore('logs')
+    await Promise.all(doomed.flatMap((r) => [quiet(jobs.delete(r.id)), quiet(logs.delete(IDBKeyRange.bound([r.id, -Infinity], [r.id, Infinity])))]))
+    return doomed.length
+  })
+}

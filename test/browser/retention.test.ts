@@ -1,0 +1,40 @@
+// Retention (`keep`) and storage reporting.
+import { expect, test } from 'vitest'
+import { testQueue } from './helpers.js'
+
+test('keep.count prunes the oldest finished jobs and their logs beyond the count, in the background', async () => {
+  const queue = testQueue({ keep: { completed: { count: 3 } } })
+  const jobs = []
+  for (let i = 0; i < 8; i++) jobs.push(await queue.add('report', { steps: 1 }))
+  for (const job of jobs) await job.result()
+  await expect.poll(() => queue.counts().then((c) => c.completed), { timeout: 5000 }).toBe(3)
+  const kept = await queue.list({ state: 'completed' })
+  expect(kept.map((j) => j.id)).toEqual(jobs.slice(-3).map((j) => j.id))
+  expect(await queue.logs(jobs[0]!.id)).toEqual([])
+  expect(await queue.logs(jobs[7]!.id)).toHaveLength(1)
+})
+
+test('keep.age prunes finished jobs older than age; other states and unruled states are kept', async () => {
+  const queue = testQueue({ keep: { failed: { age: 0 } } })
+  const failed = await queue.add('unrecoverable', undefined)
+  const done = await queue.add('add', { a: 1, b: 1 })
+  await failed.result().catch(() => {})
+  await done.result()
+  await expect.poll(() => queue.get(failed.id), { timeout: 5000 }).toBeUndefined()
+  expect((await queue.get(done.id))?.state).toBe('completed')
+})
+
+test('keep is validated like every option', () => {
+  expect(() => testQueue({ keep: { completed: { count: -1 } } })).toThrow('Expected `keep.completed.count` to be an integer ≥ 0, got `-1` (number).')
+  expect(() => testQueue({ keep: { done: {} } as never })).toThrow('Unknown option `keep.done`')
+})
+
+test('storage() reports usage, quota and persistence; persist() asks for persistence', async () => {
+  const queue = testQueue()
+  await queue.add('noop', undefined)
+  const info = await queue.storage()
+  expect(info.usage).toBeGreaterThan(0)
+  expect(info.quota).toBeGreaterThan(info.usage)
+  expect(typeof info.persisted).toBe('boolean')
+  expect(await queue.persist()).toBe(await navigator.storage.persisted())
+})

@@ -9,10 +9,11 @@ import { isFinished, toJob, type JobRecord } from '../core/job.js'
 import { checkJobName, checkKeys, invalidOption, resolveJobOptions } from '../core/options.js'
 import { checkListOptions, resolveSettings, sameSettings, type Settings } from './settings.js'
 import type { JobDefinitions } from '../core/registry.js'
+import { createClock, type Clock } from '../pool/clock.js'
 import { createPool, type Pool } from '../pool/pool.js'
 import { lead, type Leadership } from '../scheduler/leader.js'
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js'
-import { addJobs, cancelJob, cancelWaiting, removeJob, retryJob, setMeta } from '../store/jobs.js'
+import { addJobs, cancelJob, cancelWaiting, HEARTBEAT_KEY, removeJob, retryJob, setMeta, type Heartbeat } from '../store/jobs.js'
 import { countJobs, getJob, getLogs, getMeta, listJobs, type JobCounts } from '../store/reads.js'
 import { deleteDatabase, openDatabase, type Database } from '../store/schema.js'
 import { createBus, type Bus, type WireMessage } from './bus.js'
@@ -83,6 +84,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   let closeReason: CloseReason | undefined
   let scheduler: Scheduler | undefined
   let pool: Pool | undefined
+  let clock: Clock | undefined
   let leadership: Leadership | undefined
   /** Set by pause()/start() here or in another tab; wins over the stored flag read at start-up. */
   let paused: boolean | undefined
@@ -115,6 +117,28 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   const closedError = (): ErrandError =>
     new ErrandError('QUEUE_CLOSED', CLOSED_BECAUSE[closeReason ?? 'closed'](name), { context: { queue: name, reason: closeReason } })
 
+  /**
+   * A follower watches the leader's heartbeat (written with every lease renewal). A leader
+   * that stopped beating for a whole lease while holding the lock is stuck (frozen, paused
+   * in a debugger): take the lead from it. Its leases have expired too, so its jobs are
+   * recovered, and fencing refuses whatever it writes when it wakes up.
+   */
+  let stopWatching = (): void => {}
+  const watchLeader = (): void => {
+    // Main-thread time is enough here: a throttled check in a hidden follower only delays a takeover.
+    const timer = setInterval(() => {
+      if (closeReason || !leadership || leadership.leading) return
+      dbReady
+        .then((db) => getMeta(db, HEARTBEAT_KEY))
+        .then((beat) => {
+          const heartbeat = beat as Heartbeat | undefined
+          if (heartbeat && heartbeat.owner !== owner && Date.now() - heartbeat.at > settings.lease) leadership?.steal()
+        })
+        .catch(() => {})
+    }, settings.lease / 2)
+    stopWatching = () => clearInterval(timer)
+  }
+
   if (settings.worker) {
     const create = settings.worker
     leadership = lead(
@@ -123,12 +147,14 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
         void dbReady.then(async (db) => {
           if (closeReason) return
           pool = createPool({ create, size: settings.concurrency, graceMs: settings.grace, startMs: settings.startTimeout })
+          clock = createClock(create)
           const stored = (await getMeta(db, PAUSED_KEY)) === true
           if (closeReason) return
           scheduler = startScheduler({
             db,
             owner,
             pool,
+            clock,
             listening,
             paused: paused ?? stored,
             exclusive,
@@ -147,8 +173,10 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       () => {
         void scheduler?.stop()
         scheduler = undefined
+        clock?.stop()
       },
     )
+    watchLeader()
   }
 
   let shutting: Promise<void> | undefined
@@ -157,6 +185,8 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     closeReason = reason
     openQueues.delete(name)
     await scheduler?.stop().catch(() => {})
+    clock?.stop()
+    stopWatching()
     leadership?.release()
     closing.abort()
     bus.publish({ type: 'closed', reason })

@@ -31,6 +31,8 @@ export interface WorkerApi {
   init(report: (reports: WorkerReport[]) => void): string[]
   run(request: RunRequest): Promise<RunOutcome>
   abort(runId: number, reason: AbortReason, timeout: number): void
+  /** Resolves after `ms`: the page's timers, kept in a worker because workers are not throttled in hidden tabs. */
+  sleep(ms: number): Promise<void>
 }
 
 /** Posted raw (outside comlink) by a worker that is about to close itself. */

@@ -110,6 +110,7 @@ export function serveJobs(jobs: JobDefinitions): void {
         controllers.delete(request.runId)
       }
     },
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     abort(runId: number, reason: AbortReason, timeout: number) {
       const error = new Error(reason === 'timeout' ? `The job timed out after ${timeout} ms.` : 'The job was cancelled.')
       error.name = reason === 'timeout' ? 'JobTimeoutError' : 'JobCancelledError'

@@ -24,6 +24,7 @@ import { serializeError, type ErrandError } from '../core/errors.js'
 import { MAX_TIMER_MS } from '../core/options.js'
 import type { QueueMessage } from '../core/events.js'
 import { toJob, type JobRecord } from '../core/job.js'
+import type { Clock } from '../pool/clock.js'
 import type { Pool } from '../pool/pool.js'
 import type { RunOutcome, WorkerReport } from '../pool/protocol.js'
 import { renewLeases } from '../store/jobs.js'
@@ -35,6 +36,8 @@ export interface SchedulerOptions {
   db: Database
   owner: string
   pool: Pool
+  /** Timers that keep time in hidden tabs. */
+  clock: Clock
   /** Start paused (the queue's persisted flag). */
   paused: boolean
   /**
@@ -68,7 +71,7 @@ const MAX_PREFETCH = 256
 const PRUNE_DELAY_MS = 1000
 
 export function startScheduler(options: SchedulerOptions): Scheduler {
-  const { db, owner, pool, leaseMs, maxStalls, logLimit, emit } = options
+  const { db, owner, pool, clock, leaseMs, maxStalls, logLimit, emit } = options
   /** Claimed, not yet handed to a worker, in claim order. */
   let ready: JobRecord[] = []
   /** Handed to a worker and not finished, by id. */
@@ -85,14 +88,14 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   let recoverForeign = options.exclusive
   let turning: Promise<void> | undefined
   let again = false
-  let wakeTimer: ReturnType<typeof setTimeout> | undefined
+  let cancelWake = (): void => {}
   let wasEmpty = false
   let wasIdle = false
 
   const sleepUntil = (at: number | undefined): void => {
-    clearTimeout(wakeTimer)
+    cancelWake()
     // A delay of weeks is slept in steps: a longer timer would fire at once.
-    wakeTimer = at === undefined ? undefined : setTimeout(wake, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())))
+    cancelWake = at === undefined ? () => {} : clock.after(Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())), wake)
   }
 
   const worstReadyPriority = (): number => ready.reduce((worst, r) => Math.max(worst, r.priority), -Infinity)
@@ -281,14 +284,15 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     ready = ready.filter((r) => r.id !== jobId)
   }
 
-  const renewTimer = setInterval(() => {
+  // Leases and the heartbeat are renewed every third of a lease, also with nothing running.
+  const stopRenewing = clock.every(leaseMs / 3, () => {
+    if (stopping) return
     const ids = [...running.keys(), ...ready.map((r) => r.id)]
-    if (stopping || ids.length === 0) return
-    renewLeases(db, owner, ids, Date.now() + leaseMs).then(
+    renewLeases(db, owner, ids, Date.now() + leaseMs, Date.now()).then(
       (lost) => lost.forEach(abandon),
       (error: unknown) => emit({ type: 'error', error: error as ErrandError }),
     )
-  }, leaseMs / 3)
+  })
 
   wake()
   pruneSoon()
@@ -304,8 +308,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     async stop() {
       if (stopping) return
       stopping = true
-      clearTimeout(wakeTimer)
-      clearInterval(renewTimer)
+      cancelWake()
+      stopRenewing()
       clearTimeout(pruneTimer)
       pool.terminate()
       running.clear()

@@ -41,8 +41,18 @@ export function addJobs(db: Database, records: readonly JobRecord[]): Promise<Ad
 }
 
 /** Extends the leases of our running jobs; returns the ids that are no longer ours (cancelled, removed, recovered). */
-export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number): Promise<string[]> {
-  return write(db, ['jobs'], 'relaxed', 'Could not renew leases.', async (tx) => {
+/** The leader's heartbeat (store `meta`): followers steal the lead when it stops. */
+export interface Heartbeat {
+  owner: string
+  at: number
+}
+export const HEARTBEAT_KEY = 'leader'
+
+/** Extends the leases of our running jobs and beats the leader's heartbeat; returns the ids that are no longer ours (cancelled, removed, recovered). */
+export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, now: number): Promise<string[]> {
+  return write(db, ['jobs', 'meta'], 'relaxed', 'Could not renew leases.', async (tx) => {
+    const heartbeat: Heartbeat = { owner, at: now }
+    void quiet(tx.objectStore('meta').put(heartbeat, HEARTBEAT_KEY))
     const store = tx.objectStore('jobs')
     const records = await Promise.all(ids.map((id) => store.get(id)))
     const lost: string[] = []

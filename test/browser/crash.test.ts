@@ -46,3 +46,17 @@ test('a worker that never calls serveJobs() fails the job instead of hanging it'
   ])
   expect(settled).toBe('rejected')
 })
+
+test('a poison job that kills its worker every time fails after its attempts instead of looping', async () => {
+  const queue = testQueue({ concurrency: 1 })
+  const started: number[] = []
+  queue.on('started', ({ job }) => started.push(job.attempt))
+  const poison = await queue.add('crash', { how: 'close', until: Number.POSITIVE_INFINITY }, { attempts: 3, backoff: { type: 'fixed', delay: 0 } })
+  const error = (await poison.result().catch((e: unknown) => e)) as { name: string; attempts: number; errors: { name: string }[] }
+  expect(error.name).toBe('JobFailedError')
+  expect(error.attempts).toBe(3)
+  expect(error.errors.map((e) => e.name)).toEqual(['WorkerCrashedError', 'WorkerCrashedError', 'WorkerCrashedError'])
+  expect(started).toEqual([1, 2, 3])
+  // The pool is fine afterwards.
+  await expect((await queue.add('add', { a: 1, b: 2 })).result()).resolves.toBe(3)
+})

@@ -14,8 +14,9 @@ export interface Bus {
   /**
    * Delivers to this page's listeners and to every other tab. `seen` (for outcomes) tells
    * the other tabs whether this page delivered it to a listener, so they acknowledge it if not.
+   * `now` posts at once instead of with the rest of this task's events (its values are about to move to a worker).
    */
-  publish(message: QueueMessage, seen?: boolean): void
+  publish(message: QueueMessage, seen?: boolean, now?: boolean): void
   /** Delivers to this page's listeners only (a replayed outcome). */
   deliver(message: QueueMessage): void
   /** How many `queue.on()` listeners this page has for an event (job handles' own listeners do not count). */
@@ -84,11 +85,10 @@ export function createBus(channelName: string, onRemote: (message: WireMessage) 
   }
 
   return {
-    publish(message, seen) {
+    publish(message, seen, now = false) {
       deliver(message)
       // 'error' and 'closed' concern this page only.
-      // A `started` job's payload may be moved to a worker right after: clone it on its way out now.
-      if (message.type !== 'error' && message.type !== 'closed') send(seen === undefined ? message : { ...message, seen }, message.type === 'started')
+      if (message.type !== 'error' && message.type !== 'closed') send(seen === undefined ? message : { ...message, seen }, now)
     },
     deliver,
     listeners: (type) => counted.get(type) ?? 0,

@@ -12,7 +12,6 @@
  */
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink'
 import type { AbortReason, ClosingSignal, RunOutcome, SerializedError, WorkerApi, WorkerReport } from './protocol.js'
-import { collectTransferables } from './transferables.js'
 
 export interface PoolOptions {
   /** Creates one worker running a module that calls `serveJobs()`. */
@@ -32,6 +31,8 @@ export interface Task {
   payload: unknown
   /** ms; 0 = none. */
   timeout: number
+  /** What in `payload` moves to the worker instead of being copied (see collectTransferables). */
+  transfer: Transferable[]
   onReport(reports: WorkerReport[]): void
 }
 
@@ -166,7 +167,7 @@ export function createPool(options: PoolOptions): Pool {
       if (task.timeout > 0) running.timers.push(setTimeout(() => abortRun(chosen, running, 'timeout'), task.timeout))
       const request = { runId, jobId: task.jobId, name: task.name, attempt: task.attempt, payload: task.payload }
       chosen.ready
-        .then((): Promise<RunOutcome> => chosen.remote.run(transfer(request, collectTransferables(task.payload))))
+        .then((): Promise<RunOutcome> => chosen.remote.run(transfer(request, task.transfer)))
         .then(
           (result) => finish(chosen, running, running.abortedFor === 'timeout' && !result.ok ? { ok: false, error: asTimeout(result.error, task.timeout) } : result),
           (error: unknown) => crashed(chosen, `the call failed (${String(error)})`),

@@ -26,6 +26,7 @@ import type { QueueMessage } from '../core/events.js'
 import { toJob, type JobRecord } from '../core/job.js'
 import type { Clock } from '../pool/clock.js'
 import type { Pool } from '../pool/pool.js'
+import { collectTransferables } from '../pool/transferables.js'
 import type { RunOutcome, WorkerReport } from '../pool/protocol.js'
 import { renewLeases } from '../store/jobs.js'
 import type { Database } from '../store/schema.js'
@@ -52,7 +53,7 @@ export interface SchedulerOptions {
   /** Retention of finished jobs. */
   keep: Partial<Record<'completed' | 'failed' | 'cancelled', KeepRule>>
   /** Announces an event; for outcomes, `seen` says whether it was recorded as delivered. */
-  emit(message: QueueMessage, seen?: boolean): void
+  emit(message: QueueMessage, seen?: boolean, now?: boolean): void
   /** Finished states this page has `queue.on()` listeners for right now. */
   listening(): ReadonlySet<string>
 }
@@ -211,9 +212,11 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   const dispatch = (record: JobRecord): void => {
     const at = Date.now()
-    // Announced first: the payload's buffers move to the worker in pool.run().
-    emit({ type: 'started', job: toJob({ ...record, startedAt: at }) })
+    const transfer = collectTransferables(record.payload)
+    // Announced first, and posted to other tabs at once if the payload has buffers: they move to the worker in pool.run().
+    emit({ type: 'started', job: toJob({ ...record, startedAt: at }) }, undefined, transfer.length > 0)
     const { runId, outcome } = pool.run({
+      transfer,
       jobId: record.id,
       name: record.name,
       attempt: record.attempt,

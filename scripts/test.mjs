@@ -20,6 +20,7 @@ const steps = [
   ['typecheck', 'npm run --silent typecheck'],
   ['unit', 'npx vitest run --project unit'],
   ['build', 'npm run --silent build && npm run --silent build:fixture'],
+  ['size', 'node scripts/size.mjs'],
 ]
 const results = []
 for (const [label, command] of steps) {

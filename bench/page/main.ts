@@ -1,0 +1,14 @@
+// The bench page: exposes the cases on `window.errandBench` for bench/run.mjs, which
+// calls them through Playwright's page.evaluate(). 'errand' resolves to the built
+// dist/ (see vite.config.ts next to this file), so this measures the package.
+import * as cases from './cases'
+
+export type BenchApi = typeof cases
+
+declare global {
+  interface Window {
+    errandBench: BenchApi
+  }
+}
+
+window.errandBench = cases

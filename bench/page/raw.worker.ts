@@ -1,0 +1,18 @@
+// The baseline worker: plain postMessage, no errand, no comlink. Answers each message at
+// once with when it arrived (on the shared clock), handing a buffer back if it got one.
+import { clock } from './work'
+
+export type RawRequest = { id: number; buffer?: ArrayBuffer; transfer?: boolean }
+export type RawReply = { id: number; at: number; buffer?: ArrayBuffer }
+
+// Typed through globalThis so the file compiles under both the DOM and WebWorker libs.
+const scope = globalThis as unknown as {
+  onmessage: ((event: MessageEvent<RawRequest>) => void) | null
+  postMessage(message: RawReply, options?: StructuredSerializeOptions): void
+}
+
+scope.onmessage = ({ data }) => {
+  const at = clock()
+  if (data.buffer && data.transfer) scope.postMessage({ id: data.id, at, buffer: data.buffer }, { transfer: [data.buffer] })
+  else scope.postMessage({ id: data.id, at })
+}

@@ -2,6 +2,7 @@
 // that fails a test when a page threw an uncaught error.
 import { writeFile } from 'node:fs/promises'
 import { test as base, expect, type Page } from '@playwright/test'
+import type { LedgerRecord } from './fixture/ledger-record'
 import type { OpenOptions } from './fixture/test-api'
 
 export { expect }
@@ -54,4 +55,67 @@ export async function openFixture(page: Page, options: OpenOptions, { navigate =
   if (navigate) await page.goto('/')
   await page.waitForFunction(() => 'errandTest' in window)
   await page.evaluate((o) => window.errandTest.open(o), options)
+}
+
+/** Every execution of the fixture's `task` handler on `queue` so far, from the test server's ledger (e2e/ledger.ts). */
+export async function readLedger(baseURL: string, queue: string): Promise<LedgerRecord[]> {
+  const response = await fetch(`${baseURL}/ledger?queue=${encodeURIComponent(queue)}`)
+  if (!response.ok) throw new Error(`GET /ledger answered ${response.status}: ${await response.text()}`)
+  return ((await response.json()) as { records: LedgerRecord[] }).records
+}
+
+/** Ledger records grouped by job id. */
+export function executionsByJob(records: readonly LedgerRecord[]): Map<string, LedgerRecord[]> {
+  const byJob = new Map<string, LedgerRecord[]>()
+  for (const record of records) {
+    const list = byJob.get(record.jobId)
+    if (list) list.push(record)
+    else byJob.set(record.jobId, [record])
+  }
+  return byJob
+}
+
+/**
+ * Pairs of executions of one job that ran at the same time. An execution without `endedAt`
+ * (its page or worker died) counts as the instant it started: when it stopped is unknown,
+ * and "it was running when it started" is all the ledger can prove.
+ */
+export function overlappingExecutions(records: readonly LedgerRecord[]): [LedgerRecord, LedgerRecord][] {
+  const overlaps: [LedgerRecord, LedgerRecord][] = []
+  for (const runs of executionsByJob(records).values()) {
+    for (let i = 0; i < runs.length; i++) {
+      for (let j = i + 1; j < runs.length; j++) {
+        const a = runs[i]!
+        const b = runs[j]!
+        const aEnd = a.endedAt ?? a.startedAt
+        const bEnd = b.endedAt ?? b.startedAt
+        // Open intervals: touching ends (the same millisecond) are not "at once".
+        if (a.startedAt < bEnd && b.startedAt < aEnd) overlaps.push([a, b])
+      }
+    }
+  }
+  return overlaps
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same fault schedule. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+/** The seed of a randomised test: $ERRAND_E2E_SEED to replay one, else a fresh one. */
+export function testSeed(): number {
+  const given = process.env.ERRAND_E2E_SEED
+  if (given !== undefined && given !== '') {
+    const seed = Number(given)
+    if (!Number.isInteger(seed) || seed < 0) throw new Error(`ERRAND_E2E_SEED must be a non-negative integer, got ${given}.`)
+    return seed
+  }
+  return Math.floor(Math.random() * 2 ** 31)
 }

@@ -24,6 +24,24 @@ test('QuotaExceededError during add() becomes StorageError QUOTA_EXCEEDED; nothi
   expect(await page.evaluate(() => window.errandTest.counts())).toEqual(before)
 
   // Chromium frees the refused write's space asynchronously: a small job may need a moment.
-  await expect.poll(() => page.evaluate(() => window.errandTest.addRandomBytes(1024)), { timeout: 10_000 }).toHaveProperty('id')
+  // Sometimes it keeps counting the refused bytes for minutes (seen while another browser
+  // runs the heavy e2e tests beside this one): then, after 3 s, make room again above what
+  // it still counts. Either way the queue must take small jobs again: no lasting harm.
+  const refusedAt = Date.now()
+  let roomMade = false
+  await expect
+    .poll(
+      async () => {
+        const added = await page.evaluate(() => window.errandTest.addRandomBytes(1024))
+        if (!('id' in added) && !roomMade && Date.now() - refusedAt > 3000) {
+          const { usage: counted } = await cdp.send('Storage.getUsageAndQuota', { origin })
+          await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: counted + 2 * MiB })
+          roomMade = true
+        }
+        return added
+      },
+      { timeout: 10_000 },
+    )
+    .toHaveProperty('id')
   expect((await page.evaluate(() => window.errandTest.counts())).queued).toBe(before.queued + 1)
 })

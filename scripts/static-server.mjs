@@ -1,6 +1,7 @@
 // The one static file server for built pages (the demo, the e2e fixture): 127.0.0.1,
 // a port picked at run time unless given, GET/HEAD of known file types only, nothing
-// outside `root`, extra headers (a CSP) on every answer.
+// outside `root`, extra headers (a CSP) on every answer. An optional `routes` hook
+// (the e2e ledger) sees every request first and answers the ones it claims.
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { createServer } from 'node:http'
@@ -59,13 +60,21 @@ async function answer(root, headers, request, response) {
 }
 
 /**
- * @param {{ root: string, port?: number, host?: string, headers?: Record<string, string> }} options
+ * @param {{
+ *   root: string, port?: number, host?: string, headers?: Record<string, string>,
+ *   routes?: (request: import('node:http').IncomingMessage, response: import('node:http').ServerResponse) => boolean | Promise<boolean>,
+ * }} options `routes` is tried before the static files: it returns true when it answered
+ *   the request (or will), false to let the files answer it as usual.
  * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
-export async function startStaticServer({ root, port = 0, host = '127.0.0.1', headers = {} }) {
+export async function startStaticServer({ root, port = 0, host = '127.0.0.1', headers = {}, routes }) {
   const base = resolve(root)
+  const serve = async (request, response) => {
+    if (routes && (await routes(request, response))) return
+    await answer(base, headers, request, response)
+  }
   const server = createServer((request, response) => {
-    answer(base, headers, request, response).catch(() => {
+    serve(request, response).catch(() => {
       if (!response.headersSent) response.writeHead(500)
       response.end()
     })

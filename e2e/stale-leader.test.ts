@@ -1,0 +1,59 @@
+// A leader that is alive but stuck keeps its Web Lock. Here its JavaScript is paused in
+// the debugger (headless Chromium ignores frozen lifecycle states) until its heartbeat is a
+// lease old: the other tab steals the lead, recovers the job and runs it again. When the
+// old leader resumes, its late result must be refused.
+import type { CDPSession, Page } from '@playwright/test'
+import { expect, openFixture, test, uniqueQueueName } from './helpers'
+
+/**
+ * Pauses `page` between tasks. A page paused in the middle of an IndexedDB transaction
+ * keeps it open and blocks every other page (browsers discard frozen pages that do that),
+ * so a pause is kept only if `other` can still read the store; otherwise resume and retry.
+ */
+async function pauseOutsideTransactions(cdp: CDPSession, page: Page, other: Page): Promise<void> {
+  await cdp.send('Debugger.enable')
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const paused = new Promise<void>((resolve) => cdp.once('Debugger.paused', () => resolve()))
+    await page.evaluate(() => void setTimeout(() => { debugger }, 0)) // eslint-disable-line no-debugger
+    await paused
+    const readable = await Promise.race([other.evaluate(() => window.errandTest.counts().then(() => true)), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000))])
+    if (readable) return
+    await cdp.send('Debugger.resume')
+    await page.waitForTimeout(100)
+  }
+  throw new Error('could not pause the leader outside a transaction in 5 tries')
+}
+
+test('a paused leader loses the lead; its late result is refused and the new attempt’s outcome is recorded', async ({ context }) => {
+  const queue = uniqueQueueName()
+  const lease = 1000
+  const leader = await context.newPage()
+  await openFixture(leader, { queue, lease, concurrency: 1 })
+  const follower = await context.newPage()
+  await openFixture(follower, { queue, lease, concurrency: 1 })
+
+  // Attempt 1 waits 4 s, attempt 2 300 ms.
+  const id = await leader.evaluate(() => window.errandTest.add('hold', { ms: 300, firstAttemptMs: 4000 }))
+  await expect.poll(() => leader.evaluate((jobId) => window.errandTest.get(jobId), id)).toMatchObject({ state: 'running', attempt: 1, startedAt: expect.any(Number) })
+
+  const cdp = await context.newCDPSession(leader)
+  await pauseOutsideTransactions(cdp, leader, follower)
+
+  // The follower takes over and completes attempt 2 while the old leader is still paused.
+  const completed = await follower.evaluate((jobId) => window.errandTest.waitForEvent('completed', jobId), id)
+  expect(completed.job).toMatchObject({ id, attempt: 2, result: { ms: 300, attempt: 2 } })
+
+  // Resume the old leader once its own attempt 1 has finished in its worker.
+  await follower.waitForTimeout(4500)
+  await cdp.send('Debugger.resume')
+  await leader.waitForTimeout(1000)
+
+  const stored = await follower.evaluate((jobId) => window.errandTest.get(jobId), id)
+  expect(stored).toMatchObject({ state: 'completed', attempt: 2, stalls: 1, result: { ms: 300, attempt: 2 } })
+  expect(stored?.errors.map((e) => e.code)).toEqual(['STALLED'])
+  // No page ever heard of a completion by attempt 1.
+  for (const page of [leader, follower]) {
+    const done = await page.evaluate((jobId) => window.errandTest.events({ type: 'completed', jobId }), id)
+    expect(done.map((e) => e.job?.attempt)).not.toContain(1)
+  }
+})

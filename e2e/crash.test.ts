@@ -78,12 +78,11 @@ test('the leader crashes mid-run: the surviving tab recovers its running jobs as
   await leader.close()
 })
 
-// Callbacks arrive at least once (README, Guarantees): when the leader records an outcome
-// while it has a queue.on() listener for it, it marks the outcome "seen" in that same
-// write, and delivers it to the listener only once the write has committed. A crash in
-// between leaves an outcome that is stored as delivered but was never delivered anywhere:
-// not in the dead leader, not live in the other open tab (the leader never broadcast it),
-// and never replayed to a page opened later (it is no longer unseen).
+// Callbacks arrive at least once (README, Guarantees). An outcome is marked "seen" only
+// after a page delivered it to a listener, never in the write that records it: a leader
+// that dies between committing an outcome and announcing it leaves it unseen, and a page
+// opened later replays it. (An earlier version marked it seen in the same write, and this
+// test caught the lost callback.)
 //
 // The crash is put exactly there with the debugger: a breakpoint on the line that
 // announces a turn's settled jobs (the turn's transaction has committed; nothing is
@@ -117,8 +116,7 @@ test('a leader that crashes after committing an outcome but before announcing it
   cdp.send('Page.crash').catch(() => {}) // the renderer dies before it can answer
   await crashed
 
-  // From here on the test shows the bug (see the comment above the test and the report).
-  test.fail(true, 'BUG: src/store/turn.ts marks an outcome seen in the write that records it (markSeen), before src/scheduler/scheduler.ts announces it after the commit; a crash in between loses the callback for good')
+
   const later = await context.newPage()
   await openFixture(later, { queue, worker: false })
   // Delivered at least once: live to the watcher, or replayed to the page opened later.

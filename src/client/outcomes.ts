@@ -21,8 +21,12 @@ export interface Outcomes {
   listening(): Set<string>
   /** Acknowledges an outcome another tab announced unseen, if a listener here received it. */
   received(message: WireMessage): void
+  /** Acknowledges an outcome this page just delivered, if a listener here received it. */
+  delivered(message: QueueMessage): void
   /** Replays unseen outcomes to this page's listeners, soon. */
   replay(): void
+  /** Writes the pending acknowledgements now (the queue is closing). */
+  flush(db: Database): Promise<void>
 }
 
 /** `database()` resolves undefined once the queue is closed. */
@@ -31,17 +35,30 @@ export function createOutcomes(bus: Bus, database: () => Promise<Database | unde
   const listening = (): Set<string> => new Set(OUTCOMES.filter((type) => bus.listeners(type) > 0))
   let acks: string[] = []
   let replaying: Promise<void> | undefined
+  // Written after delivery, never with the outcome itself: a page that dies between the two
+  // leaves the outcome unseen, to be replayed, rather than marked seen and never delivered.
+  const acknowledgeSoon = (id: string): void => {
+    if (acks.push(id) > 1) return
+    setTimeout(() => {
+      if (acks.length === 0) return // flushed meanwhile
+      const ids = acks
+      acks = []
+      database().then((db) => db && acknowledge(db, ids)).catch(report)
+    }, 50)
+  }
 
   return {
+    async flush(db) {
+      const ids = acks
+      acks = []
+      if (ids.length) await acknowledge(db, ids)
+    },
     listening,
     received(message) {
-      if (!('seen' in message) || message.seen !== false || !('job' in message) || bus.listeners(message.type) === 0) return
-      if (acks.push(message.job.id) > 1) return
-      setTimeout(() => {
-        const ids = acks
-        acks = []
-        database().then((db) => db && acknowledge(db, ids)).catch(report)
-      }, 50)
+      if ('seen' in message && message.seen === false && 'job' in message && bus.listeners(message.type) > 0) acknowledgeSoon(message.job.id)
+    },
+    delivered(message) {
+      if (OUTCOMES.includes(message.type) && 'job' in message && bus.listeners(message.type) > 0) acknowledgeSoon(message.job.id)
     },
     replay() {
       // Later than the current task: listeners added right after openQueue() are in place.

@@ -106,7 +106,6 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   })
   dbReady.catch(() => {}) // surfaced by the first call that needs the database
   const outcomes = createOutcomes(bus, () => (closeReason ? Promise.resolve(undefined) : dbReady))
-  const listening = outcomes.listening
   void dbReady.then(outcomes.replay, () => {})
 
   const database = async (): Promise<Database> => {
@@ -155,14 +154,18 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
             owner,
             pool,
             clock,
-            listening,
+            // Outcomes are marked seen after delivery (outcomes.delivered), never in the write that records them.
+            listening: () => new Set<string>(),
             paused: paused ?? stored,
             exclusive,
             leaseMs: settings.lease,
             maxStalls: settings.maxStalls,
             logLimit: settings.logLimit,
             keep: settings.keep,
-            emit: bus.publish,
+            emit: (message, seen, now) => {
+              bus.publish(message, seen, now)
+              outcomes.delivered(message)
+            },
           })
         }).catch((error: unknown) => {
           // Leading failed (the database is gone): let another tab lead.
@@ -185,6 +188,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     closeReason = reason
     openQueues.delete(name)
     await scheduler?.stop().catch(() => {})
+    await dbReady.then((db) => outcomes.flush(db)).catch(() => {})
     clock?.stop()
     stopWatching()
     leadership?.release()
@@ -312,7 +316,9 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
 
   const afterCancel = (record: JobRecord): void => {
     scheduler?.abandon(record.id)
-    bus.publish({ type: 'cancelled', job: toJob(record) }, record.unseenAt === undefined)
+    const message: QueueMessage = { type: 'cancelled', job: toJob(record) }
+    bus.publish(message, record.unseenAt === undefined)
+    outcomes.delivered(message)
   }
 
   const queue: Queue<J> = {
@@ -357,7 +363,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       return getLogs(await database(), id)
     },
     async cancel(id) {
-      const { after } = await cancelJob(await database(), id, Date.now(), listening().has('cancelled'))
+      const { after } = await cancelJob(await database(), id, Date.now(), false)
       if (after) afterCancel(after)
       return after !== undefined
     },
@@ -374,7 +380,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       return removed !== undefined
     },
     async clear() {
-      const cancelled = await cancelWaiting(await database(), Date.now(), listening().has('cancelled'))
+      const cancelled = await cancelWaiting(await database(), Date.now(), false)
       cancelled.forEach(afterCancel)
       return cancelled.length
     },

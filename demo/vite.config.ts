@@ -1,16 +1,12 @@
 // The demo imports errand exactly as an app would; here 'errand' resolves to this repo's build.
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
-
-const dist = (file: string) => fileURLToPath(new URL(`../dist/${file}`, import.meta.url))
+import { builtPackageAliases } from '../scripts/built-package.mjs'
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   resolve: {
-    alias: [
-      { find: /^errand\/worker$/, replacement: dist('worker.js') },
-      { find: /^errand$/, replacement: dist('index.js') },
-    ],
+    alias: builtPackageAliases('The demo'),
   },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
 })

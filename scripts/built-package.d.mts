@@ -1,0 +1,1 @@
+export declare function builtPackageAliases(who: string): { find: RegExp; replacement: string }[]

@@ -11,7 +11,7 @@ import { checkListOptions, resolveSettings, sameSettings, type Settings } from '
 import type { JobDefinitions } from '../core/registry.js'
 import { createClock, type Clock } from '../pool/clock.js'
 import { createPool, type Pool } from '../pool/pool.js'
-import { lead, type Leadership } from '../scheduler/leader.js'
+import { lead, watchHeartbeat, type Leadership } from '../scheduler/leader.js'
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js'
 import { addJobs, cancelJob, cancelWaiting, HEARTBEAT_KEY, removeJob, retryJob, setMeta, type Heartbeat } from '../store/jobs.js'
 import { countJobs, getJob, getLogs, getMeta, listJobs, type JobCounts } from '../store/reads.js'
@@ -116,27 +116,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   const closedError = (): ErrandError =>
     new ErrandError('QUEUE_CLOSED', CLOSED_BECAUSE[closeReason ?? 'closed'](name), { context: { queue: name, reason: closeReason } })
 
-  /**
-   * A follower watches the leader's heartbeat (written with every lease renewal). A leader
-   * that stopped beating for a whole lease while holding the lock is stuck (frozen, paused
-   * in a debugger): take the lead from it. Its leases have expired too, so its jobs are
-   * recovered, and fencing refuses whatever it writes when it wakes up.
-   */
   let stopWatching = (): void => {}
-  const watchLeader = (): void => {
-    // Main-thread time is enough here: a throttled check in a hidden follower only delays a takeover.
-    const timer = setInterval(() => {
-      if (closeReason || !leadership || leadership.leading) return
-      dbReady
-        .then((db) => getMeta(db, HEARTBEAT_KEY))
-        .then((beat) => {
-          const heartbeat = beat as Heartbeat | undefined
-          if (heartbeat && heartbeat.owner !== owner && Date.now() - heartbeat.at > settings.lease) leadership?.steal()
-        })
-        .catch(() => {})
-    }, settings.lease / 2)
-    stopWatching = () => clearInterval(timer)
-  }
 
   if (settings.worker) {
     const create = settings.worker
@@ -179,7 +159,12 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
         clock?.stop()
       },
     )
-    watchLeader()
+    stopWatching = watchHeartbeat(() => dbReady.then((db) => getMeta(db, HEARTBEAT_KEY) as Promise<Heartbeat | undefined>), {
+      owner,
+      leaseMs: settings.lease,
+      // Only while this page waits to lead: a leader does not watch itself.
+      steal: () => closeReason || !leadership || leadership.leading || leadership.steal(),
+    })
   }
 
   let shutting: Promise<void> | undefined

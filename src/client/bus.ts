@@ -12,11 +12,11 @@ export type WireMessage = (QueueMessage & { seen?: boolean }) | ControlMessage
 
 export interface Bus {
   /**
-   * Delivers to this page's listeners and to every other tab. `seen` (for outcomes) tells
-   * the other tabs whether this page delivered it to a listener, so they acknowledge it if not.
+   * Delivers to this page's listeners and to every other tab. Outcomes carry `seen` on the
+   * wire: whether this page had a listener for them (then it acknowledges them, not the others).
    * `now` posts at once instead of with the rest of this task's events (its values are about to move to a worker).
    */
-  publish(message: QueueMessage, seen?: boolean, now?: boolean): void
+  publish(message: QueueMessage, now?: boolean): void
   /** Delivers to this page's listeners only (a replayed outcome). */
   deliver(message: QueueMessage): void
   /** How many `queue.on()` listeners this page has for an event (job handles' own listeners do not count). */
@@ -85,10 +85,13 @@ export function createBus(channelName: string, onRemote: (message: WireMessage) 
   }
 
   return {
-    publish(message, seen, now = false) {
+    publish(message, now = false) {
+      const seen = counted.get(message.type) ?? 0
       deliver(message)
       // 'error' and 'closed' concern this page only.
-      if (message.type !== 'error' && message.type !== 'closed') send(seen === undefined ? message : { ...message, seen }, now)
+      if (message.type === 'error' || message.type === 'closed') return
+      const outcome = message.type === 'completed' || message.type === 'failed' || message.type === 'cancelled'
+      send(outcome ? { ...message, seen: seen > 0 } : message, now)
     },
     deliver,
     listeners: (type) => counted.get(type) ?? 0,

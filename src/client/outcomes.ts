@@ -1,15 +1,15 @@
 /**
  * Outcomes reach pages that were not open when they happened: the acknowledgement model.
  *
- * A finished job keeps `unseenAt` until some page delivers its outcome to a
- * `queue.on('completed' | 'failed' | 'cancelled')` listener. The page that records the
- * outcome clears it in the same write when it has such a listener (see `listening()`);
- * another tab that receives the event with `seen: false` and has one clears it soon after;
- * and a page with listeners takes every outcome still unseen (one transaction, so exactly
- * one page replays each) shortly after it opens and whenever such a listener is added.
+ * A finished job keeps `unseenAt` until some page delivered its outcome to a
+ * `queue.on('completed' | 'failed' | 'cancelled')` listener. The page that announces the
+ * outcome, and any other tab that hears it while the announcing page had no listener (the
+ * wire's `seen: false`), clears it in a batched write after delivery, never in the write
+ * that records the outcome: a page that dies in between leaves it unseen, to be replayed.
+ * A page with listeners takes every outcome still unseen (one transaction, so exactly one
+ * page replays each) shortly after it opens and whenever such a listener is added.
  */
-import type { EventName, QueueMessage } from '../core/events.js'
-import { toJob, type JobRecord } from '../core/job.js'
+import { announcement, type EventName, type QueueMessage } from '../core/events.js'
 import { acknowledge, takeUnseen } from '../store/jobs.js'
 import type { Database } from '../store/schema.js'
 import type { Bus, WireMessage } from './bus.js'
@@ -68,18 +68,10 @@ export function createOutcomes(bus: Bus, database: () => Promise<Database | unde
           const states = listening()
           const db = states.size > 0 ? await database() : undefined
           if (!db) return
-          for (const record of await takeUnseen(db, states)) bus.deliver(outcomeMessage(record))
+          for (const record of await takeUnseen(db, states)) bus.deliver(announcement(record))
         })
         .catch(report)
     },
   }
 }
 
-/** The event that announces a finished job's outcome. */
-function outcomeMessage(record: JobRecord): QueueMessage {
-  const job = toJob(record)
-  if (record.state === 'completed') return { type: 'completed', job }
-  if (record.state === 'cancelled') return { type: 'cancelled', job }
-  const error = record.errors[record.errors.length - 1] ?? { name: 'Error', message: 'unknown failure', stack: '', at: record.finishedAt ?? 0 }
-  return { type: 'failed', job, error }
-}

@@ -106,6 +106,11 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   })
   dbReady.catch(() => {}) // surfaced by the first call that needs the database
   const outcomes = createOutcomes(bus, () => (closeReason ? Promise.resolve(undefined) : dbReady))
+  /** Publishes an event; an outcome delivered to a listener here is then acknowledged (after delivery, never before). */
+  const announce = (message: QueueMessage, now?: boolean): void => {
+    bus.publish(message, now)
+    outcomes.delivered(message)
+  }
   void dbReady.then(outcomes.replay, () => {})
 
   const database = async (): Promise<Database> => {
@@ -134,18 +139,13 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
             owner,
             pool,
             clock,
-            // Outcomes are marked seen after delivery (outcomes.delivered), never in the write that records them.
-            listening: () => new Set<string>(),
             paused: paused ?? stored,
             exclusive,
             leaseMs: settings.lease,
             maxStalls: settings.maxStalls,
             logLimit: settings.logLimit,
             keep: settings.keep,
-            emit: (message, seen, now) => {
-              bus.publish(message, seen, now)
-              outcomes.delivered(message)
-            },
+            emit: announce,
           })
         }).catch((error: unknown) => {
           // Leading failed (the database is gone): let another tab lead.
@@ -301,9 +301,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
 
   const afterCancel = (record: JobRecord): void => {
     scheduler?.abandon(record.id)
-    const message: QueueMessage = { type: 'cancelled', job: toJob(record) }
-    bus.publish(message, record.unseenAt === undefined)
-    outcomes.delivered(message)
+    announce({ type: 'cancelled', job: toJob(record) })
   }
 
   const queue: Queue<J> = {
@@ -348,7 +346,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       return getLogs(await database(), id)
     },
     async cancel(id) {
-      const { after } = await cancelJob(await database(), id, Date.now(), false)
+      const { after } = await cancelJob(await database(), id, Date.now())
       if (after) afterCancel(after)
       return after !== undefined
     },
@@ -365,7 +363,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       return removed !== undefined
     },
     async clear() {
-      const cancelled = await cancelWaiting(await database(), Date.now(), false)
+      const cancelled = await cancelWaiting(await database(), Date.now())
       cancelled.forEach(afterCancel)
       return cancelled.length
     },

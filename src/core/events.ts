@@ -1,5 +1,5 @@
 import type { AttemptError } from './errors.js'
-import type { Job } from './job.js'
+import { toJob, type Job, type JobRecord } from './job.js'
 
 /** Why a queue closed. */
 export type CloseReason = 'closed' | 'versionchange' | 'deleted' | 'terminated'
@@ -40,3 +40,12 @@ export type QueueMessage = { [K in EventName]: { type: K } & BaseEventMap[K] }[E
 
 /** Control messages between tabs (not events). */
 export type ControlMessage = { type: 'paused'; paused: boolean }
+
+/** The event that announces what just happened to a job that finished an attempt: completed, failed, cancelled, or retrying. */
+export function announcement(record: JobRecord): QueueMessage {
+  const job = toJob(record)
+  if (record.state === 'completed') return { type: 'completed', job }
+  if (record.state === 'cancelled') return { type: 'cancelled', job }
+  const error = record.errors[record.errors.length - 1] ?? { name: 'Error', message: 'unknown failure', stack: '', at: record.finishedAt ?? record.runAt }
+  return { type: record.state === 'failed' ? 'failed' : 'retrying', job, error }
+}

@@ -22,7 +22,7 @@
  */
 import { serializeError, type ErrandError } from '../core/errors.js'
 import { MAX_TIMER_MS } from '../core/options.js'
-import type { QueueMessage } from '../core/events.js'
+import { announcement, type QueueMessage } from '../core/events.js'
 import { toJob, type JobRecord } from '../core/job.js'
 import type { Clock } from '../pool/clock.js'
 import type { Pool } from '../pool/pool.js'
@@ -52,10 +52,8 @@ export interface SchedulerOptions {
   logLimit: number
   /** Retention of finished jobs. */
   keep: Partial<Record<'completed' | 'failed' | 'cancelled', KeepRule>>
-  /** Announces an event; for outcomes, `seen` says whether it was recorded as delivered. */
-  emit(message: QueueMessage, seen?: boolean, now?: boolean): void
-  /** Finished states this page has `queue.on()` listeners for right now. */
-  listening(): ReadonlySet<string>
+  /** Announces an event; `now`: post it to other tabs at once (its payload is about to move to a worker). */
+  emit(message: QueueMessage, now?: boolean): void
 }
 
 export interface Scheduler {
@@ -143,7 +141,6 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         release,
         wantWakeAt: running.size === 0 && ready.length === 0,
         watchLeases: !options.exclusive,
-        listening: options.listening(),
       })
       recoverForeign = false
       if (outcomes.length === 0) isolate = false
@@ -214,7 +211,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     const at = Date.now()
     const transfer = collectTransferables(record.payload)
     // Announced first, and posted to other tabs at once if the payload has buffers: they move to the worker in pool.run().
-    emit({ type: 'started', job: toJob({ ...record, startedAt: at }) }, undefined, transfer.length > 0)
+    emit({ type: 'started', job: toJob({ ...record, startedAt: at }) }, transfer.length > 0)
     const { runId, outcome } = pool.run({
       transfer,
       jobId: record.id,
@@ -255,12 +252,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     wake()
   }
 
-  const announce = (record: JobRecord): void => {
-    const seen = record.unseenAt === undefined
-    if (record.state === 'completed') return emit({ type: 'completed', job: toJob(record) }, seen)
-    const error = record.errors[record.errors.length - 1] ?? { name: 'Error', message: 'unknown failure', stack: '', at: Date.now() }
-    emit({ type: record.state === 'failed' ? 'failed' : 'retrying', job: toJob(record), error }, seen)
-  }
+  const announce = (record: JobRecord): void => emit(announcement(record))
 
   /** Retention runs a little after jobs finish, batch by batch, yielding to turns in between. */
   let pruneTimer: ReturnType<typeof setTimeout> | undefined

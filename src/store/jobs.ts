@@ -78,20 +78,14 @@ function changeJob(db: Database, id: string, what: string, change: (record: JobR
   })
 }
 
-/** `seen`: this page has a `cancelled` listener, so the outcome is delivered now and not left for a later page. */
-const cancelNow = (record: JobRecord, now: number, seen: boolean): JobRecord => {
-  const next = transition.cancel(record, now)
-  return seen ? transition.seen(next) : next
-}
-
-export const cancelJob = (db: Database, id: string, now: number, seen: boolean) =>
-  changeJob(db, id, `Could not cancel job ${id}.`, (r) => (isFinished(r.state) ? undefined : cancelNow(r, now, seen)))
+export const cancelJob = (db: Database, id: string, now: number) =>
+  changeJob(db, id, `Could not cancel job ${id}.`, (r) => (isFinished(r.state) ? undefined : transition.cancel(r, now)))
 
 export const retryJob = (db: Database, id: string, now: number) =>
   changeJob(db, id, `Could not retry job ${id}.`, (r) => (r.state === 'failed' || r.state === 'cancelled' ? transition.retry(r, now) : undefined))
 
 /** Cancels every job that has not started (queued, delayed, and claimed but not yet handed to a worker) in one transaction. */
-export function cancelWaiting(db: Database, now: number, seen: boolean): Promise<JobRecord[]> {
+export function cancelWaiting(db: Database, now: number): Promise<JobRecord[]> {
   return write(db, ['jobs'], 'strict', 'Could not clear the queue.', async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)
     const cancelled: JobRecord[] = []
@@ -99,7 +93,7 @@ export function cancelWaiting(db: Database, now: number, seen: boolean): Promise
       let cursor = await index.openCursor(stateRange(state))
       for (; cursor; cursor = await cursor.continue()) {
         if (state === 'running' && cursor.value.startedAt !== undefined) continue
-        const next = cancelNow(cursor.value, now, seen)
+        const next = transition.cancel(cursor.value, now)
         await cursor.update(next)
         cancelled.push(next)
       }

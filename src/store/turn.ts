@@ -58,8 +58,6 @@ export interface TurnInput {
   reports: readonly Report[]
   /** Claimed jobs handed to a worker since the last turn. */
   started: readonly { id: string; claim: number; at: number }[]
-  /** Finished states this page has `queue.on()` listeners for: those outcomes are delivered now, so they are not left unseen. */
-  listening: ReadonlySet<string>
   /** Read when to wake up next even if the claim is satisfied (the scheduler may go idle). */
   wantWakeAt: boolean
   /** Wake up when another scheduler's lease expires (only when several schedule at once). */
@@ -93,7 +91,6 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const jobs = tx.objectStore('jobs')
     const logs = tx.objectStore('logs')
     const pending: Promise<unknown>[] = []
-    const markSeen = (record: JobRecord): JobRecord => (input.listening.has(record.state) ? transition.seen(record) : record)
 
     // 1. Everything this turn needs to read, at once.
     const { started, release } = input
@@ -139,7 +136,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     for (const outcome of outcomes) {
       const record = current.get(outcome.id)
       if (!holds(record, outcome)) continue
-      const next = markSeen(outcome.ok ? transition.complete(record, outcome.result, now) : transition.fail(record, outcome.error, now))
+      const next = outcome.ok ? transition.complete(record, outcome.result, now) : transition.fail(record, outcome.error, now)
       current.set(next.id, next)
       settled.push(next)
     }
@@ -157,7 +154,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
         released.push(record.id)
         continue
       }
-      const next = markSeen(transition.stall(record, now, maxStalls))
+      const next = transition.stall(record, now, maxStalls)
       pending.push(quiet(jobs.put(next)))
       stalled.push(next)
     }

@@ -1,7 +1,7 @@
 /** Job handles: a job's result and events, wherever it runs. */
 import { ErrandError, JobCancelledError, JobFailedError, JobTimeoutError, type AttemptError } from '../core/errors.js'
 import type { EventName, QueueMessage } from '../core/events.js'
-import { toJob, type Job, type JobRecord } from '../core/job.js'
+import { toJob, type Job, type JobRecord, type LogLine } from '../core/job.js'
 import type { JobEventMap, JobHandle } from './types.js'
 
 /** What a handle needs from its queue. */
@@ -9,7 +9,7 @@ export interface HandleHost {
   on(type: EventName, listener: (message: QueueMessage) => void): () => void
   read(id: string): Promise<JobRecord | undefined>
   cancel(id: string): Promise<boolean>
-  logs: JobHandle['logs'] extends () => infer R ? (id: string) => R : never
+  logs(id: string): Promise<LogLine[]>
   /** Rejects when the queue closes. */
   closedSignal: AbortSignal
 }

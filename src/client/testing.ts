@@ -44,9 +44,9 @@ const CHANGES: EventName[] = ['idle', 'cancelled']
  * the counts that were left, so a stuck test says why.
  * @example await drain(queue)
  */
-export async function drain(queue: Queue<never> | Queue<JobDefinitions> | Queue, options: { timeout?: number } = {}): Promise<void> {
+export async function drain(queue: Pick<Queue<never>, 'counts'>, options: { timeout?: number } = {}): Promise<void> {
   const timeout = options.timeout ?? 10_000
-  const q = queue as Queue
+  const q = queue
   await new Promise<void>((resolve, reject) => {
     let pending = false
     let dirty = false

@@ -10,14 +10,20 @@ import { fixtureWorker } from './helpers.js'
 const open = (name: string, worker = true) => createTestQueue<Jobs>({ name, concurrency: 1, ...(worker ? { worker: fixtureWorker } : {}) })
 const settle = () => new Promise((resolve) => setTimeout(resolve, 150))
 
-test('an outcome no listener saw is replayed once to the next page that listens, and never again', async () => {
-  const name = `unseen-${crypto.randomUUID()}`
+/** On a page with no outcome listener: one job completes (1 + 2) and one fails; then the page closes. */
+async function completeOneFailOne(name: string) {
   const runner = open(name)
   const ok = await runner.add('add', { a: 1, b: 2 })
   const bad = await runner.add('unrecoverable', undefined)
   await ok.result()
   await bad.result().catch(() => {})
   await runner.close()
+  return { ok, bad }
+}
+
+test('an outcome no listener saw is replayed once to the next page that listens, and never again', async () => {
+  const name = `unseen-${crypto.randomUUID()}`
+  const { ok, bad } = await completeOneFailOne(name)
 
   const later = open(name, false)
   const completed: Job[] = []
@@ -56,12 +62,7 @@ test('an outcome delivered to a listener when it happened is not replayed later'
 
 test('only the kinds of outcome a page listens to are taken: the rest wait for a page that listens to them', async () => {
   const name = `kinds-${crypto.randomUUID()}`
-  const runner = open(name)
-  const ok = await runner.add('add', { a: 1, b: 1 })
-  const bad = await runner.add('unrecoverable', undefined)
-  await ok.result()
-  await bad.result().catch(() => {})
-  await runner.close()
+  const { ok, bad } = await completeOneFailOne(name)
 
   const onlyCompleted = open(name, false)
   const seen: string[] = []

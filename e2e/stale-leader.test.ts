@@ -8,7 +8,8 @@ import { expect, openFixture, test, uniqueQueueName } from './helpers'
 /**
  * Pauses `page` between tasks. A page paused in the middle of an IndexedDB transaction
  * keeps it open and blocks every other page (browsers discard frozen pages that do that),
- * so a pause is kept only if `other` can still read the store; otherwise resume and retry.
+ * so a pause is kept only if `other` can still write to the store (a readwrite transaction
+ * waits for any open one, read or write); otherwise resume and retry.
  */
 async function pauseOutsideTransactions(cdp: CDPSession, page: Page, other: Page): Promise<void> {
   await cdp.send('Debugger.enable')
@@ -16,8 +17,8 @@ async function pauseOutsideTransactions(cdp: CDPSession, page: Page, other: Page
     const paused = new Promise<void>((resolve) => cdp.once('Debugger.paused', () => resolve()))
     await page.evaluate(() => void setTimeout(() => { debugger }, 0)) // eslint-disable-line no-debugger
     await paused
-    const readable = await Promise.race([other.evaluate(() => window.errandTest.counts().then(() => true)), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000))])
-    if (readable) return
+    const writable = await Promise.race([other.evaluate(() => window.errandTest.add('double', { n: 0 }).then(() => true)), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000))])
+    if (writable) return
     await cdp.send('Debugger.resume')
     await page.waitForTimeout(100)
   }
@@ -25,17 +26,21 @@ async function pauseOutsideTransactions(cdp: CDPSession, page: Page, other: Page
 }
 
 test('a paused leader loses the lead; its late result is refused and the new attempt’s outcome is recorded', async ({ context }) => {
+  test.setTimeout(60_000)
   const queue = uniqueQueueName()
-  const lease = 1000
+  // Long enough that a busy CI machine never delays a healthy heartbeat by a whole lease,
+  // and that a pause the helper discards (about 1 s) never looks like a dead leader.
+  const lease = 3000
   const leader = await context.newPage()
   await openFixture(leader, { queue, lease, concurrency: 1 })
   const follower = await context.newPage()
   await openFixture(follower, { queue, lease, concurrency: 1 })
 
-  // Attempt 1 waits 4 s, attempt 2 300 ms.
-  const id = await leader.evaluate(() => window.errandTest.add('hold', { ms: 300, firstAttemptMs: 4000 }))
+  // Attempt 1 waits 10 s, attempt 2 300 ms.
+  const id = await leader.evaluate(() => window.errandTest.add('hold', { ms: 300, firstAttemptMs: 10_000 }))
   await expect.poll(() => leader.evaluate((jobId) => window.errandTest.get(jobId), id)).toMatchObject({ state: 'running', attempt: 1, startedAt: expect.any(Number) })
 
+  const started = Date.now()
   const cdp = await context.newCDPSession(leader)
   await pauseOutsideTransactions(cdp, leader, follower)
 
@@ -44,7 +49,7 @@ test('a paused leader loses the lead; its late result is refused and the new att
   expect(completed.job).toMatchObject({ id, attempt: 2, result: { ms: 300, attempt: 2 } })
 
   // Resume the old leader once its own attempt 1 has finished in its worker.
-  await follower.waitForTimeout(4500)
+  await expect.poll(() => Date.now() - started, { timeout: 15_000 }).toBeGreaterThan(10_500)
   await cdp.send('Debugger.resume')
   await leader.waitForTimeout(1000)
 

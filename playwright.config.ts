@@ -10,9 +10,7 @@ export default defineConfig({
   testMatch: '**/*.test.ts',
   globalSetup: './e2e/global-setup.ts',
   fullyParallel: false,
-  // One at a time: the fault tests (reload storm, stale leader) load both cores, and the stale-leader
-  // takeover was seen to miss its bound when the storm ran beside it.
-  workers: 1,
+  workers: 2,
   retries: 0,
   forbidOnly: !!process.env.CI,
   reporter: 'list',

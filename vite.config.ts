@@ -26,11 +26,11 @@ export default defineConfig({
     sourcemap: true,
     minify: false,
     lib: {
-      entry: { index: 'src/index.ts', worker: 'src/worker.ts', testing: 'src/testing.ts' },
+      entry: { index: 'src/index.ts', worker: 'src/worker.ts', sw: 'src/sw.ts', testing: 'src/testing.ts' },
       formats: ['es'],
     },
     rolldownOptions: {
-      external: ['idb', 'comlink'],
+      external: ['idb', 'comlink', 'workbox-background-sync'],
     },
   },
   test: {

@@ -99,11 +99,18 @@ test('a leader that crashes after committing an outcome but before announcing it
   const scripts: { scriptId: string; url: string }[] = []
   cdp.on('Debugger.scriptParsed', ({ scriptId, url }) => scripts.push({ scriptId, url }))
   await cdp.send('Debugger.enable')
-  const bundle = scripts.find((s) => /\/assets\/index-[^/]*\.js$/.test(s.url))
-  expect(bundle, `the fixture bundle among ${scripts.map((s) => s.url).join(', ')}`).toBeDefined()
-  const { scriptSource } = await cdp.send('Debugger.getScriptSource', { scriptId: bundle!.scriptId })
-  const lineNumber = scriptSource.split('\n').findIndex((line) => line.includes('for (const record of result.settled) announce(record)'))
-  expect(lineNumber, 'the scheduler line that announces settled jobs, in the built bundle').toBeGreaterThan(0)
+  // The fixture's chunks (the scheduler may sit in a chunk shared by its pages): find the line in them.
+  let bundle: { scriptId: string; url: string } | undefined
+  let lineNumber = -1
+  for (const script of scripts.filter((s) => /\/assets\/[^/]*\.js$/.test(s.url))) {
+    const { scriptSource } = await cdp.send('Debugger.getScriptSource', { scriptId: script.scriptId })
+    lineNumber = scriptSource.split('\n').findIndex((line) => line.includes('for (const record of result.settled) announce(record)'))
+    if (lineNumber > 0) {
+      bundle = script
+      break
+    }
+  }
+  expect(bundle, `the scheduler line that announces settled jobs, in one of ${scripts.map((s) => s.url).join(', ')}`).toBeDefined()
   await cdp.send('Debugger.setBreakpoint', { location: { scriptId: bundle!.scriptId, lineNumber }, condition: 'result.settled.length > 0' })
   const paused = new Promise<void>((resolve) => cdp.once('Debugger.paused', () => resolve()))
 

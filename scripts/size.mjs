@@ -9,13 +9,14 @@ import { build } from 'vite'
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 
 /**
- * `budget`: what `npm test` allows today: measured + 10 % when set (15,062 and 3,171 bytes; raise it only
+ * `budget`: what `npm test` allows today: measured + 10 % when set (errand 19,146 bytes with network jobs, worker 3,171, sw 9,297; raise it only
  * with a reason in the change). `target`: where we want to get (DESIGN: a size budget per entry).
  * Bytes of min+gzip; kB below means 1000 bytes.
  */
 export const ENTRIES = [
-  { name: 'errand', file: here('../dist/index.js'), budget: 16_600, target: 8_000 },
+  { name: 'errand', file: here('../dist/index.js'), budget: 21_000, target: 8_000 },
   { name: 'errand/worker', file: here('../dist/worker.js'), budget: 3_500, target: 3_000 },
+  { name: 'errand/sw', file: here('../dist/sw.js'), budget: 10_300, target: 8_000 },
 ]
 
 /** Bundles one entry with every dependency inlined and returns its minified code. */

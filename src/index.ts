@@ -3,7 +3,9 @@
  * @module errand
  */
 export { openQueue, deleteQueue } from './client/queue.js'
-export type { StorageInfo, Queue, QueueOptions, QueueEventMap, JobHandle, JobEventMap, JobOf, AnyJobOf, AnyJobHandleOf, ListOptions, AddAllItem, JobCounts, CloseReason } from './client/types.js'
+export type { StorageInfo, Queue, QueueOptions, QueueEventMap, JobHandle, JobEventMap, JobOf, AnyJobOf, AnyJobHandleOf, ListOptions, AddAllItem, JobCounts, CloseReason, RequestJob, RequestInitWithJson, Capabilities, NetworkMode } from './client/types.js'
+export type { StoredRequest, HttpResponse, RequestOptions, ResponseType, ResponseBody } from './net/types.js'
+export type { BeforeSend } from './net/sender.js'
 export type { Job, JobState, JobKind, LogLine } from './core/job.js'
 export type { JobOptions, JobDefaults } from './core/options.js'
 export type { Backoff } from './core/backoff.js'

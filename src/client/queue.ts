@@ -4,21 +4,26 @@
  */
 import { ErrandError } from '../core/errors.js'
 import type { CloseReason, EventName, QueueMessage } from '../core/events.js'
-import { newJobId, newOwnerId, nextSeq } from '../core/ids.js'
+import { newOwnerId } from '../core/ids.js'
 import { isFinished, toJob, type JobRecord } from '../core/job.js'
-import { checkJobName, checkKeys, invalidOption, resolveJobOptions } from '../core/options.js'
+import { checkKeys, invalidOption } from '../core/options.js'
 import { checkListOptions, resolveSettings, sameSettings, type Settings } from './settings.js'
 import type { JobDefinitions } from '../core/registry.js'
 import { createClock, type Clock } from '../pool/clock.js'
 import { createPool, type Pool } from '../pool/pool.js'
 import { lead, watchHeartbeat, type Leadership } from '../scheduler/leader.js'
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js'
-import { addJobs, cancelJob, cancelWaiting, HEARTBEAT_KEY, removeJob, retryJob, setMeta, type Heartbeat } from '../store/jobs.js'
+import { addJobs, cancelJob, cancelWaiting, HEARTBEAT_KEY, PAUSED_KEY, removeJob, retryJob, setMeta, type Heartbeat } from '../store/jobs.js'
 import { countJobs, getJob, getLogs, getMeta, listJobs, type JobCounts } from '../store/reads.js'
 import { deleteDatabase, openDatabase, type Database } from '../store/schema.js'
 import { createBus, type Bus, type WireMessage } from './bus.js'
 import { createOutcomes, OUTCOMES } from './outcomes.js'
 import { createHandle, type HandleHost } from './handle.js'
+import { buildRecord, type Built } from './records.js'
+import { waitForCounts } from './wait.js'
+import { createNetwork } from './network.js'
+import { checkRequestOptions, encodeRequest, REQUEST_OPTION_KEYS } from '../net/encode.js'
+import { REQUEST_JOB, type StoredRequest } from '../net/types.js'
 import type { AnyJobHandleOf, Queue, QueueOptions } from './types.js'
 
 const CLOSED_BECAUSE: Record<CloseReason, (name: string) => string> = {
@@ -27,8 +32,6 @@ const CLOSED_BECAUSE: Record<CloseReason, (name: string) => string> = {
   deleted: (name) => `Queue "${name}" was closed because its database was deleted (deleteQueue() in this or another tab).`,
   terminated: (name) => `Queue "${name}" was closed because the browser closed its database (storage cleared, or a disk error).`,
 }
-
-const PAUSED_KEY = 'paused'
 
 
 /** Each queue's bus, for errand's own helpers (errand/testing) that watch without acknowledging outcomes. */
@@ -91,11 +94,13 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
 
   const onRemote = (message: WireMessage): void => {
     outcomes.received(message)
-    if (message.type === 'added') scheduler?.wake(message.job)
+    if (message.type === 'retrying' && message.job.kind === 'network') network.dueAt(message.job.runAt)
+    if (message.type === 'added' && message.job.kind === 'cpu') scheduler?.wake(message.job)
     else if (message.type === 'cancelled') scheduler?.abandon(message.job.id)
     else if (message.type === 'paused') {
       paused = message.paused
       scheduler?.setPaused(message.paused)
+      if (!message.paused) network.kick()
     }
   }
   const bus: Bus = createBus(`errand:${name}`, onRemote)
@@ -112,6 +117,16 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     outcomes.delivered(message)
   }
   void dbReady.then(outcomes.replay, () => {})
+  const network = createNetwork({
+    queue: name,
+    db: () => database(),
+    owner,
+    leaseMs: settings.lease,
+    maxStalls: settings.maxStalls,
+    ...settings.network,
+    announce,
+    closed: closing.signal,
+  })
 
   const database = async (): Promise<Database> => {
     if (closeReason) throw closedError()
@@ -196,52 +211,16 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   }
   const handleOf = (record: JobRecord) => createHandle(handleHost, record.id, record.name) as AnyJobHandleOf<J>
 
-  const buildRecord = (jobName: unknown, payload: unknown, options: unknown, now: number): { record: JobRecord; signal?: AbortSignal } => {
-    const checked = checkJobName(jobName)
-    const known = pool?.names
-    if (known && !known.includes(checked)) {
-      throw new ErrandError('UNKNOWN_JOB', `Unknown job "${checked}": the worker module defines ${known.join(', ') || 'no handlers'}. Add it to defineJobs() in the worker module.`, {
-        context: { jobName: checked },
-      })
-    }
-    const resolved = resolveJobOptions(options, settings.defaults)
-    if (resolved.signal?.aborted) {
-      throw new ErrandError('JOB_CANCELLED', `Job "${checked}" was not added: its \`signal\` was already aborted.`, { cause: resolved.signal.reason, context: { jobName: checked } })
-    }
-    const seq = nextSeq(now)
-    const record: JobRecord = {
-      id: newJobId(seq),
-      name: checked,
-      kind: 'cpu',
-      payload,
-      state: resolved.delay > 0 ? 'delayed' : 'queued',
-      priority: resolved.priority,
-      seq,
-      runAt: now + resolved.delay,
-      attempt: 0,
-      claims: 0,
-      stalls: 0,
-      maxAttempts: resolved.attempts,
-      backoff: resolved.backoff,
-      timeout: resolved.timeout,
-      progress: 0,
-      errors: [],
-      createdAt: now,
-    }
-    if (resolved.key !== undefined) {
-      record.key = resolved.key
-      record.activeKey = resolved.key
-    }
-    return resolved.signal ? { record, signal: resolved.signal } : { record }
-  }
+  const build = (jobName: unknown, payload: unknown, options: unknown, now: number): Built =>
+    buildRecord(jobName, payload, options, now, { defaults: settings.defaults, known: pool?.names, kind: 'cpu' })
 
-  const insert = async (built: { record: JobRecord; signal?: AbortSignal }[]) => {
+  const insert = async (built: Built[], bodies?: Map<string, ArrayBuffer[]>) => {
     const db = await database()
-    const added = await addJobs(db, built.map((b) => b.record))
+    const added = await addJobs(db, built.map((b) => b.record), bodies)
     added.forEach(({ record, existed }, i) => {
       if (existed) return // the caller's signal does not own a job it did not add
       bus.publish({ type: 'added', job: toJob(record) })
-      scheduler?.wake(record)
+      if (record.kind === 'cpu') scheduler?.wake(record)
       const signal = built[i]?.signal
       if (!signal) return
       const cancel = (): void => void queue.cancel(record.id).catch(() => {})
@@ -252,44 +231,8 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     return added.map(({ record }) => handleOf(record))
   }
 
-  /**
-   * Resolves once `done(counts)` holds. Counts are read at the start and after the
-   * leader's `idle` / `empty` transitions only: reading after every job would make
-   * readonly transactions contend with the scheduler's writes.
-   */
-  const waitFor = async (done: (counts: JobCounts) => boolean, events: EventName[]): Promise<void> => {
-    const db = await database()
-    await new Promise<void>((resolve, reject) => {
-      let checking = false
-      let dirty = false
-      const stops: (() => void)[] = []
-      const finish = (error?: unknown): void => {
-        stops.forEach((stop) => stop())
-        if (error) reject(error)
-        else resolve()
-      }
-      const check = async (): Promise<void> => {
-        if (checking) return void (dirty = true)
-        checking = true
-        try {
-          do {
-            dirty = false
-            if (done(await countJobs(db))) return finish()
-          } while (dirty)
-        } catch (error) {
-          finish(error)
-        } finally {
-          checking = false
-        }
-      }
-      // Not counted as outcome listeners: waiting is not receiving the outcome.
-      for (const type of events) stops.push(bus.on(type, () => void check(), false))
-      const onClose = (): void => finish(closedError())
-      closing.signal.addEventListener('abort', onClose, { once: true })
-      stops.push(() => closing.signal.removeEventListener('abort', onClose))
-      void check()
-    })
-  }
+  const waitFor = async (done: (counts: JobCounts) => boolean, events: EventName[]): Promise<void> =>
+    waitForCounts({ db: await database(), bus, done, events, closed: closing.signal, closedError })
 
   const setPaused = async (value: boolean): Promise<void> => {
     const db = await database()
@@ -297,6 +240,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     scheduler?.setPaused(value)
     bus.control({ type: 'paused', paused: value })
     await setMeta(db, PAUSED_KEY, value)
+    if (!value) network.kick()
   }
 
   const afterCancel = (record: JobRecord): void => {
@@ -311,7 +255,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     },
     async add(jobName, payload, options) {
       if (closeReason) throw closedError()
-      const [handle] = await insert([buildRecord(jobName, payload, options, Date.now())])
+      const [handle] = await insert([build(jobName, payload, options, Date.now())])
       return handle as never
     },
     async addAll(items) {
@@ -321,10 +265,31 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       const built = items.map((item, i) => {
         if (typeof item !== 'object' || item === null) throw invalidOption(`items[${i}]`, 'an object { name, payload, options }', item)
         checkKeys(`items[${i}].`, item, ['name', 'payload', 'options'])
-        return buildRecord(item.name, item.payload, item.options, now)
+        return build(item.name, item.payload, item.options, now)
       })
       if (built.length === 0) return []
       return insert(built)
+    },
+    async request(input, init, options = {}) {
+      if (closeReason) throw closedError()
+      if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options)
+      const net = checkRequestOptions(options as Record<string, unknown>)
+      const built = buildRecord(REQUEST_JOB, undefined, options, Date.now(), { defaults: settings.defaults, known: undefined, kind: 'network', allowed: REQUEST_OPTION_KEYS })
+      const { request, chunks } = await encodeRequest(input, init, settings.network.stripHeaders)
+      const payload: StoredRequest = { ...request, ...(net.responseType ? { responseType: net.responseType } : {}), ...(net.retryOn ? { retryOn: net.retryOn } : {}) }
+      if (net.idempotencyKey) payload.idempotencyKey = crypto.randomUUID?.() ?? newOwnerId()
+      built.record.payload = payload
+      const [handle] = await insert([built], new Map([[built.record.id, chunks]]))
+      network.kick()
+      return handle as never
+    },
+    get mode() {
+      return network.mode
+    },
+    capabilities: () => network.capabilities(),
+    async replay() {
+      await database()
+      await network.replay()
     },
     async get(id) {
       const record = await getJob(await database(), id)

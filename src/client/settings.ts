@@ -2,6 +2,8 @@
 import { JOB_STATES, type JobState } from '../core/job.js'
 import { checkDuration, checkInteger, checkJobName, checkKeys, checkTimer, invalidOption, resolveDefaults, type ResolvedJobOptions } from '../core/options.js'
 import type { KeepRule } from '../store/prune.js'
+import { DEFAULT_STRIP_HEADERS } from '../net/encode.js'
+import { DEFAULT_PARALLEL, type BeforeSend } from '../net/sender.js'
 import type { ListQuery } from '../store/reads.js'
 
 /** Retention per finished state. */
@@ -25,7 +27,7 @@ function checkKeep(value: unknown): Keep {
   return keep
 }
 
-const QUEUE_OPTION_KEYS = ['worker', 'concurrency', 'defaults', 'lease', 'maxStalls', 'grace', 'startTimeout', 'logLimit', 'keep']
+const QUEUE_OPTION_KEYS = ['worker', 'concurrency', 'defaults', 'lease', 'maxStalls', 'grace', 'startTimeout', 'logLimit', 'keep', 'network']
 
 /** openQueue() options, checked and with defaults applied. */
 export interface Settings {
@@ -38,6 +40,31 @@ export interface Settings {
   startTimeout: number
   logLimit: number
   keep: Keep
+  network: NetworkSettings
+}
+
+/** `network` of openQueue(), checked. */
+export interface NetworkSettings {
+  stripHeaders: string[]
+  beforeSend?: BeforeSend
+  parallel: number
+  serviceWorker: boolean
+}
+
+function checkNetwork(value: unknown): NetworkSettings {
+  if (value === undefined) return { stripHeaders: [...DEFAULT_STRIP_HEADERS], parallel: DEFAULT_PARALLEL, serviceWorker: true }
+  if (typeof value !== 'object' || value === null) throw invalidOption('network', 'an object { stripHeaders, beforeSend, parallel, serviceWorker }', value)
+  checkKeys('network.', value, ['stripHeaders', 'beforeSend', 'parallel', 'serviceWorker'])
+  const { stripHeaders, beforeSend, parallel, serviceWorker } = value as Record<string, unknown>
+  if (stripHeaders !== undefined && !(Array.isArray(stripHeaders) && stripHeaders.every((h) => typeof h === 'string'))) throw invalidOption('network.stripHeaders', 'an array of header names', stripHeaders)
+  if (beforeSend !== undefined && typeof beforeSend !== 'function') throw invalidOption('network.beforeSend', 'a function (request, job) => Request | void', beforeSend)
+  if (serviceWorker !== undefined && typeof serviceWorker !== 'boolean') throw invalidOption('network.serviceWorker', 'a boolean', serviceWorker)
+  return {
+    stripHeaders: stripHeaders === undefined ? [...DEFAULT_STRIP_HEADERS] : (stripHeaders as string[]).map((h) => h.toLowerCase()),
+    ...(beforeSend ? { beforeSend: beforeSend as BeforeSend } : {}),
+    parallel: parallel === undefined ? DEFAULT_PARALLEL : checkInteger('network.parallel', parallel, 1),
+    serviceWorker: serviceWorker !== false,
+  }
 }
 
 function defaultConcurrency(): number {
@@ -60,6 +87,7 @@ export function resolveSettings(options: unknown): Settings {
     startTimeout: o.startTimeout === undefined ? 10_000 : checkTimer('startTimeout', o.startTimeout, 1),
     keep: checkKeep(o.keep),
     logLimit: o.logLimit === undefined ? 1000 : checkInteger('logLimit', o.logLimit, 1),
+    network: checkNetwork(o.network),
   }
 }
 

@@ -4,12 +4,18 @@ import type { Job, JobState, LogLine } from '../core/job.js'
 import type { JobDefaults, JobOptions } from '../core/options.js'
 import type { JobDefinitions, JobName, JobPayload, JobResult } from '../core/registry.js'
 import type { JobCounts } from '../store/reads.js'
+import type { BeforeSend } from '../net/sender.js'
+import type { HttpResponse, REQUEST_JOB, RequestOptions, ResponseBody, ResponseType, StoredRequest } from '../net/types.js'
+import type { Capabilities, NetworkMode } from './network.js'
 
 /** A job of handler `N`, with that handler's payload and result types. */
-export type JobOf<J, N extends JobName<J>> = Job<JobPayload<J, N>, JobResult<J, N>> & { readonly name: N }
+export type JobOf<J, N extends JobName<J>> = Job<JobPayload<J, N>, JobResult<J, N>> & { readonly name: N; readonly kind: 'cpu' }
 
-/** Any job of the registry: a union you can narrow with `job.name === '…'`. */
-export type AnyJobOf<J> = { [N in JobName<J>]: JobOf<J, N> }[JobName<J>]
+/** A network job (`queue.request()`): its payload is the stored request, its result the response. */
+export type RequestJob = Job<StoredRequest, HttpResponse> & { readonly name: typeof REQUEST_JOB; readonly kind: 'network' }
+
+/** Any job of the queue: a union you can narrow with `job.name === '…'` (network jobs are named `'request'`). */
+export type AnyJobOf<J> = { [N in JobName<J>]: JobOf<J, N> }[JobName<J>] | RequestJob
 
 /** Queue events with payloads typed by the registry. */
 export type QueueEventMap<J = JobDefinitions> = BaseEventMap<AnyJobOf<J>>
@@ -105,7 +111,33 @@ export interface QueueOptions {
    * @example logLimit: 100
    */
   logLimit?: number
+  /** Network jobs (`queue.request()`) when this page sends them itself (no service worker runs `errand/sw`). */
+  network?: {
+    /**
+     * Header names never stored with a request (case-insensitive). Add credentials at send time with `beforeSend`.
+     * @default ['authorization', 'cookie', 'proxy-authorization']
+     */
+    stripHeaders?: string[]
+    /**
+     * Called before each attempt this page sends; add fresh credentials here. (The service worker has its own: `setupErrand({ beforeSend })`.)
+     * @example beforeSend: (request) => { request.headers.set('Authorization', `Bearer ${token()}`) }
+     */
+    beforeSend?: BeforeSend
+    /**
+     * Requests in flight at once.
+     * @default 6
+     */
+    parallel?: number
+    /**
+     * `false`: always send from the page, even where a service worker runs `errand/sw`.
+     * @default true
+     */
+    serviceWorker?: boolean
+  }
 }
+
+/** `init` of `queue.request()`: a RequestInit whose body may also be plain data, sent as JSON. */
+export type RequestInitWithJson = Omit<RequestInit, 'body' | 'signal'> & { body?: BodyInit | null | Record<string, unknown> | unknown[] }
 
 /** What `queue.storage()` reports. */
 export interface StorageInfo {
@@ -143,6 +175,26 @@ export interface Queue<J = JobDefinitions> {
    * @example const job = await queue.add('thumbnail', { file, size: 256 }, { attempts: 5 })
    */
   add<N extends JobName<J>>(name: N, payload: JobPayload<J, N>, options?: JobOptions): Promise<JobHandle<JobPayload<J, N>, JobResult<J, N>, N>>
+  /**
+   * Adds a network job: the request is stored (body included, byte for byte) and sent by the
+   * service worker running `errand/sw`, or by the page when none does; retried on 408, 429
+   * and 5xx, and whenever the network comes back. `result()` is the response.
+   * @example const job = await queue.request('/api/notes', { method: 'POST', body: { text } }, { responseType: 'json' })
+   */
+  request<T extends ResponseType | undefined = undefined, B = unknown>(
+    input: string | URL | Request,
+    init?: RequestInitWithJson,
+    options?: RequestOptions<T>,
+  ): Promise<JobHandle<StoredRequest, HttpResponse<ResponseBody<T, B>>, typeof REQUEST_JOB>>
+  /** Sends the network jobs that are due now (a page-side trigger: use it when your app knows the network is back). */
+  replay(): Promise<void>
+  /**
+   * Who sends network jobs: `'sw'` when a service worker running `errand/sw` controls the page,
+   * `'page'` otherwise. Known once that service worker answered (see `capabilities()`).
+   */
+  readonly mode: NetworkMode
+  /** What this browser gives errand (service worker, Background Sync, Web Locks, persisted storage) and the mode in use. */
+  capabilities(): Promise<Capabilities>
   /** Adds many jobs in one transaction: all are added, or none. */
   addAll(items: readonly AddAllItem<J>[]): Promise<AnyJobHandleOf<J>[]>
   /** A snapshot of one job, or undefined. */
@@ -184,4 +236,4 @@ export interface Queue<J = JobDefinitions> {
   close(): Promise<void>
 }
 
-export type { CloseReason, JobCounts }
+export type { CloseReason, JobCounts, Capabilities, NetworkMode }

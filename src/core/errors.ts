@@ -23,6 +23,8 @@ export type ErrandErrorCode =
   | 'STALLED'
   | 'WORKER_CRASHED'
   | 'UNRECOVERABLE'
+  | 'HTTP_STATUS'
+  | 'NETWORK'
 
 /** What a failed attempt leaves in `job.errors`: plain data that survives any thread. */
 export interface AttemptError {
@@ -33,6 +35,8 @@ export interface AttemptError {
   code?: string
   /** Epoch ms when the attempt failed. */
   at: number
+  /** Network jobs: the response that failed the attempt (code `HTTP_STATUS`); its body is read by content-type and cut at 64 KiB of text. */
+  response?: { status: number; statusText: string; headers: Record<string, string>; body: unknown }
 }
 
 /** Base class of every error errand raises. */
@@ -164,5 +168,8 @@ export function serializeError(error: unknown): SerializedError {
 
 /** Turns anything thrown into the plain record kept in `job.errors`. */
 export function toAttemptError(error: unknown, at: number): AttemptError {
-  return { ...serializeError(error), at }
+  const out: AttemptError = { ...serializeError(error), at }
+  const response = typeof error === 'object' && error !== null ? (error as { response?: AttemptError['response'] }).response : undefined
+  if (typeof response === 'object' && response !== null) out.response = response
+  return out
 }

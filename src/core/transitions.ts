@@ -5,7 +5,7 @@
  *   queued ──claim──▶ running ──start──▶ running (startedAt set) ──complete──▶ completed
  *   running, not started ──release──▶ queued (as if never claimed)
  *   delayed ─promote─▶ queued      running ──fail──▶ delayed (retry) | failed
- *   running ──stall──▶ queued | failed (STALLED)
+ *   running ──stall──▶ queued | failed (STALLED)      running (network) ──offline──▶ queued (attempt not counted)
  *   any unfinished ──cancel──▶ cancelled;   failed | cancelled ──retry──▶ queued
  */
 import { backoffDelay } from './backoff.js'
@@ -58,15 +58,18 @@ export function isFinalError(error: AttemptError): boolean {
   return error.name === 'UnrecoverableError' || error.code === 'UNRECOVERABLE' || error.code === 'UNKNOWN_JOB'
 }
 
-/** A failed attempt: retry after backoff while attempts remain, else `failed`. */
-export function fail(record: JobRecord, error: unknown, now: number, random: number = Math.random()): JobRecord {
+/**
+ * A failed attempt: retry after backoff while attempts remain, else `failed`. `final` fails
+ * at once (a 4xx response); `notBefore` delays the retry at least until then (`Retry-After`).
+ */
+export function fail(record: JobRecord, error: unknown, now: number, random: number = Math.random(), how: { final?: boolean; notBefore?: number } = {}): JobRecord {
   const attemptError = toAttemptError(error, now)
   const errors = [...record.errors, attemptError]
   const used = record.attempt - record.stalls
-  if (isFinalError(attemptError) || used >= record.maxAttempts) {
+  if (how.final || isFinalError(attemptError) || used >= record.maxAttempts) {
     return { ...finished(record, now), state: 'failed', errors }
   }
-  const runAt = now + backoffDelay(record.backoff, used, random)
+  const runAt = Math.max(now + backoffDelay(record.backoff, used, random), how.notBefore ?? 0)
   return { ...withoutLease(record), state: runAt > now ? 'delayed' : 'queued', runAt, errors }
 }
 
@@ -87,6 +90,16 @@ export function stall(record: JobRecord, now: number, maxStalls: number): JobRec
   const errors = [...record.errors, error]
   if (stalls > maxStalls) return { ...finished(record, now), state: 'failed', stalls, errors }
   return { ...withoutLease(record), state: 'queued', stalls, errors }
+}
+
+/**
+ * A network job could not reach the server (no network, connection refused): back to the
+ * queue with the attempt not counted, the error kept for inspection. The sender stops
+ * sending until the network is back, so this does not spin.
+ */
+export function offline(record: JobRecord, error: unknown, now: number): JobRecord {
+  const { startedAt: _startedAt, ...rest } = withoutLease(record)
+  return { ...rest, state: 'queued', attempt: Math.max(0, record.attempt - 1), errors: [...record.errors, toAttemptError(error, now)] }
 }
 
 export function cancel(record: JobRecord, now: number): JobRecord {

@@ -11,16 +11,19 @@ import { quiet, write } from './transact.js'
 
 const stateRange = (state: string): IDBKeyRange => IDBKeyRange.bound([state], [state, []])
 
+/** Every row of one job in the stores keyed [jobId, n] (logs, bodies). */
+export const jobRange = (id: string): IDBKeyRange => IDBKeyRange.bound([id, -Infinity], [id, Infinity])
+
 export interface Added {
   record: JobRecord
   /** True when an unfinished job with the same `key` was returned instead. */
   existed: boolean
 }
 
-/** Adds jobs in one strict transaction, all or nothing; a keyed job dedupes against unfinished ones. */
-export function addJobs(db: Database, records: readonly JobRecord[]): Promise<Added[]> {
+/** Adds jobs (and the request bodies of network jobs) in one strict transaction, all or nothing; a keyed job dedupes against unfinished ones. */
+export function addJobs(db: Database, records: readonly JobRecord[], bodies?: ReadonlyMap<string, readonly ArrayBuffer[]>): Promise<Added[]> {
   const what = records.length === 1 ? `Could not add job "${records[0]?.name}".` : `Could not add ${records.length} jobs.`
-  return write(db, ['jobs'], 'strict', what, async (tx) => {
+  return write(db, ['jobs', 'bodies'], 'strict', what, async (tx) => {
     const store = tx.objectStore('jobs')
     const pending: Promise<unknown>[] = []
     const added: Added[] = []
@@ -33,6 +36,7 @@ export function addJobs(db: Database, records: readonly JobRecord[]): Promise<Ad
         }
       }
       pending.push(quiet(store.add(record)))
+      bodies?.get(record.id)?.forEach((chunk, n) => pending.push(quiet(tx.objectStore('bodies').add(chunk, [record.id, n]))))
       added.push({ record, existed: false })
     }
     await Promise.all(pending)
@@ -40,19 +44,20 @@ export function addJobs(db: Database, records: readonly JobRecord[]): Promise<Ad
   })
 }
 
-/** Extends the leases of our running jobs; returns the ids that are no longer ours (cancelled, removed, recovered). */
 /** The leader's heartbeat (store `meta`): followers steal the lead when it stops. */
 export interface Heartbeat {
   owner: string
   at: number
 }
 export const HEARTBEAT_KEY = 'leader'
+/** The persisted `pause()` flag (store `meta`). */
+export const PAUSED_KEY = 'paused'
 
-/** Extends the leases of our running jobs and beats the leader's heartbeat; returns the ids that are no longer ours (cancelled, removed, recovered). */
-export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, now: number): Promise<string[]> {
+/** Extends the leases of our running jobs and (`beat`, the leader) beats the leader's heartbeat; returns the ids that are no longer ours (cancelled, removed, recovered). */
+export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, now: number, beat = true): Promise<string[]> {
   return write(db, ['jobs', 'meta'], 'relaxed', 'Could not renew leases.', async (tx) => {
     const heartbeat: Heartbeat = { owner, at: now }
-    void quiet(tx.objectStore('meta').put(heartbeat, HEARTBEAT_KEY))
+    if (beat) void quiet(tx.objectStore('meta').put(heartbeat, HEARTBEAT_KEY))
     const store = tx.objectStore('jobs')
     const records = await Promise.all(ids.map((id) => store.get(id)))
     const lost: string[] = []
@@ -102,13 +107,14 @@ export function cancelWaiting(db: Database, now: number): Promise<JobRecord[]> {
   })
 }
 
-/** Deletes a job and all its log lines in one transaction. */
+/** Deletes a job, its log lines and its request body in one transaction. */
 export function removeJob(db: Database, id: string): Promise<JobRecord | undefined> {
-  return write(db, ['jobs', 'logs'], 'strict', `Could not remove job ${id}.`, async (tx) => {
+  return write(db, ['jobs', 'logs', 'bodies'], 'strict', `Could not remove job ${id}.`, async (tx) => {
     const jobs = tx.objectStore('jobs')
     const record = await jobs.get(id)
     if (!record) return undefined
-    await Promise.all([jobs.delete(id), tx.objectStore('logs').delete(IDBKeyRange.bound([id, -Infinity], [id, Infinity]))])
+    const own = jobRange(id)
+    await Promise.all([jobs.delete(id), tx.objectStore('logs').delete(own), tx.objectStore('bodies').delete(own)])
     return record
   })
 }

@@ -1,9 +1,10 @@
 /**
- * Retention: deletes finished jobs (and their logs) beyond what `keep` allows, oldest
+ * Retention: deletes finished jobs (and their logs and request bodies) beyond what `keep` allows, oldest
  * first, in small transactions so a large backlog never blocks the scheduler's turns.
  */
 import type { JobRecord } from '../core/job.js'
 import { INDEX, type Database } from './schema.js'
+import { jobRange } from './jobs.js'
 import { quiet, write } from './transact.js'
 
 /** How many finished jobs of one state to keep: the newest `count`, and none older than `age` ms. */
@@ -20,7 +21,7 @@ const BATCH = 100
  * oldest (by creation) first. Resolves with how many it deleted: call again until 0.
  */
 export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancelled', rule: KeepRule, now: number): Promise<number> {
-  return write(db, ['jobs', 'logs'], 'relaxed', `Could not prune ${state} jobs.`, async (tx) => {
+  return write(db, ['jobs', 'logs', 'bodies'], 'relaxed', `Could not prune ${state} jobs.`, async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)
     const range = IDBKeyRange.bound([state], [state, []])
     const excess = rule.count === undefined ? 0 : Math.max(0, (await index.count(range)) - rule.count)
@@ -34,7 +35,8 @@ export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancel
     }
     const jobs = tx.objectStore('jobs')
     const logs = tx.objectStore('logs')
-    await Promise.all(doomed.flatMap((r) => [quiet(jobs.delete(r.id)), quiet(logs.delete(IDBKeyRange.bound([r.id, -Infinity], [r.id, Infinity])))]))
+    const bodies = tx.objectStore('bodies')
+    await Promise.all(doomed.flatMap((r) => [quiet(jobs.delete(r.id)), quiet(logs.delete(jobRange(r.id))), quiet(bodies.delete(jobRange(r.id)))]))
     return doomed.length
   })
 }

@@ -3,7 +3,7 @@
  * upgrade. Every other store/ file works through the handles opened here.
  */
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb'
-import type { JobRecord, JobState, LogRecord } from '../core/job.js'
+import type { JobKind, JobRecord, JobState, LogRecord } from '../core/job.js'
 import { mapStorageError } from './errors.js'
 
 export const SCHEMA_VERSION = 1
@@ -12,7 +12,7 @@ export const SCHEMA_VERSION = 1
 export const databaseName = (queueName: string): string => `errand:${queueName}`
 
 export const INDEX = {
-  /** Next job to run: first entry of ['queued', priority, seq]. */
+  /** Next job of a kind to run: first entry of ['queued', kind, priority, seq] (CPU jobs go to the pool, network jobs to the sender). */
   next: 'next',
   /** Next delayed job to promote: first entry of ['delayed', runAt]. */
   due: 'due',
@@ -33,7 +33,7 @@ export interface ErrandSchema extends DBSchema {
     key: string
     value: JobRecord
     indexes: {
-      next: [JobState, number, number]
+      next: [JobState, JobKind, number, number]
       due: [JobState, number]
       lease: number
       key: string
@@ -43,6 +43,8 @@ export interface ErrandSchema extends DBSchema {
     }
   }
   logs: { key: [string, number]; value: LogRecord }
+  /** Request bodies of network jobs, in chunks of at most BODY_CHUNK bytes: key [jobId, chunk number]. */
+  bodies: { key: [string, number]; value: ArrayBuffer }
   meta: { key: string; value: unknown }
 }
 
@@ -62,7 +64,7 @@ export async function openDatabase(queueName: string, hooks: OpenHooks): Promise
         // One step per version; never edit a shipped step, add the next one.
         if (oldVersion < 1) {
           const jobs = database.createObjectStore('jobs', { keyPath: 'id' })
-          jobs.createIndex(INDEX.next, ['state', 'priority', 'seq'])
+          jobs.createIndex(INDEX.next, ['state', 'kind', 'priority', 'seq'])
           jobs.createIndex(INDEX.due, ['state', 'runAt'])
           jobs.createIndex(INDEX.lease, 'leaseExpiresAt')
           jobs.createIndex(INDEX.key, 'activeKey', { unique: true })
@@ -71,6 +73,7 @@ export async function openDatabase(queueName: string, hooks: OpenHooks): Promise
           database.createObjectStore('logs', { keyPath: ['jobId', 'seq'] })
           database.createObjectStore('meta')
           jobs.createIndex(INDEX.unseen, 'unseenAt')
+          database.createObjectStore('bodies')
         }
       },
       blocking(_current, next) {

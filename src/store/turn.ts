@@ -26,7 +26,8 @@ import * as transition from '../core/transitions.js'
 import { INDEX, type Database } from './schema.js'
 import { quiet, write } from './transact.js'
 
-const QUEUED = IDBKeyRange.bound(['queued', -Infinity, -Infinity], ['queued', Infinity, Infinity])
+/** Queued CPU jobs (network jobs are claimed by the sender: src/net/). */
+const QUEUED = IDBKeyRange.bound(['queued', 'cpu', -Infinity, -Infinity], ['queued', 'cpu', Infinity, Infinity])
 
 export type Outcome =
   | { id: string; owner: string; claim: number; ok: true; result: unknown }
@@ -147,7 +148,8 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     for (const record of due) pending.push(quiet(jobs.put(transition.promote(record))))
     const stalled: JobRecord[] = []
     for (const record of orphans) {
-      if (record.state !== 'running' || (record.owner === owner && mine.has(record.id)) || current.has(record.id)) continue
+      // Network jobs are the sender's: it recovers them under its own lock (src/store/requests.ts).
+      if (record.state !== 'running' || record.kind !== 'cpu' || (record.owner === owner && mine.has(record.id)) || current.has(record.id)) continue
       if (record.startedAt === undefined) {
         // Claimed by a leader that is gone, never started: back to the queue, no stall, no event.
         pending.push(quiet(jobs.put(transition.release(record))))

@@ -1,0 +1,202 @@
+// Network jobs end to end: the fixture's service worker (errand/sw, built the README's way)
+// or the page itself sends `queue.request()` jobs to a real HTTP server on 127.0.0.1
+// that can refuse connections, fail with a status, or answer slowly.
+import type { Page } from '@playwright/test'
+import { expect, test, uniqueQueueName } from './helpers'
+import { startNetServer, type NetServer } from './net-server'
+import type { NetOpenOptions } from './fixture/net-api'
+
+let server: NetServer
+test.beforeEach(async () => {
+  server = await startNetServer()
+})
+test.afterEach(async () => {
+  await server.close()
+})
+
+async function openNet(page: Page, options: NetOpenOptions): Promise<string> {
+  await page.goto('/network.html')
+  await page.waitForFunction(() => 'errandNet' in window)
+  const { mode } = await page.evaluate((o) => window.errandNet.open(o), options)
+  return mode
+}
+
+test('server down → 50 POSTs of 10 KiB → server up → every job completes, each body received intact once', async ({ page }) => {
+  test.setTimeout(60_000)
+  const queue = uniqueQueueName()
+  expect(await openNet(page, { queue })).toBe('sw')
+  await server.stop()
+  const url = `${server.url}/notes`
+  const sent: { id: string; sha256: string[] }[] = []
+  for (let i = 0; i < 50; i++) sent.push(await page.evaluate(([u, n]) => window.errandNet.request(u, { method: 'POST', headers: { 'content-type': 'text/plain' } }, { kind: 'text', size: 10_240, seed: `note-${n}` }), [url, i] as const))
+  // Nothing got through; the jobs wait, none failed.
+  await expect.poll(() => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.map((j) => j.state)))).toEqual(Array(50).fill('queued'))
+  await server.start()
+  await page.evaluate(() => window.errandNet.replay())
+  const results = await Promise.all(sent.map(({ id }) => page.evaluate((jobId) => window.errandNet.result(jobId), id)))
+  expect(results.map((r) => ('status' in r ? r.status : r.error.message))).toEqual(Array(50).fill(201))
+  const ok = server.received.filter((r) => r.status === 201)
+  expect(new Set(ok.map((r) => r.sha256))).toEqual(new Set(sent.map((s) => s.sha256[0])))
+  expect(ok).toHaveLength(50)
+  expect([...server.committed.values()].every((n) => n === 1)).toBe(true)
+  expect(server.committed.size).toBe(50)
+  expect(ok.every((r) => r.size === 10_240 && r.authorization === 'Bearer e2e-secret-token')).toBe(true)
+})
+
+/** Starts `count` text POSTs and returns their ids and body hashes. */
+async function post(page: Page, url: string, count: number, options: Record<string, unknown> = {}, prefix = 'body'): Promise<{ id: string; sha256: string }[]> {
+  const out: { id: string; sha256: string }[] = []
+  for (let i = 0; i < count; i++) {
+    const { id, sha256 } = await page.evaluate(([u, seed, o]) => window.errandNet.request(u, { method: 'POST', headers: { 'content-type': 'text/plain' } }, { kind: 'text', size: 10_240, seed }, o), [url, `${prefix}-${i}`, options] as const)
+    out.push({ id, sha256: sha256[0]! })
+  }
+  return out
+}
+
+const resultOf = (page: Page, id: string) => page.evaluate((jobId) => window.errandNet.result(jobId), id)
+
+test('status policy: 503 with Retry-After waits, 400 fails at once with its status, 500 × 2 then 200 completes on attempt 3 with one Idempotency-Key', async ({ page }) => {
+  test.setTimeout(60_000)
+  expect(await openNet(page, { queue: uniqueQueueName() })).toBe('sw')
+  const fast = { backoff: { type: 'fixed', delay: 100 }, attempts: 5 }
+
+  server.fault = { kind: 'status', status: 503, times: 1, retryAfter: '2' }
+  const [unavailable] = await post(page, `${server.url}/a`, 1, fast)
+  expect(await resultOf(page, unavailable!.id)).toMatchObject({ status: 201 })
+  const [first, second] = server.received.filter((r) => r.path === '/a')
+  expect(first?.status).toBe(503)
+  expect(second!.at - first!.at).toBeGreaterThanOrEqual(2000)
+  expect(await page.evaluate((id) => window.errandNet.get(id), unavailable!.id)).toMatchObject({ state: 'completed', attempt: 2 })
+
+  server.fault = { kind: 'status', status: 400, times: 1 }
+  const [bad] = await post(page, `${server.url}/b`, 1, fast)
+  expect(await resultOf(page, bad!.id)).toMatchObject({ error: { name: 'JobFailedError', statuses: [400], codes: ['HTTP_STATUS'] } })
+  expect(server.received.filter((r) => r.path === '/b')).toHaveLength(1)
+
+  server.fault = { kind: 'status', status: 500, times: 2 }
+  const [flaky] = await post(page, `${server.url}/c`, 1, fast)
+  expect(await resultOf(page, flaky!.id)).toMatchObject({ status: 201 })
+  expect(await page.evaluate((id) => window.errandNet.get(id), flaky!.id)).toMatchObject({ state: 'completed', attempt: 3 })
+  const tries = server.received.filter((r) => r.path === '/c')
+  expect(tries.map((r) => r.status)).toEqual([500, 500, 201])
+  expect(new Set(tries.map((r) => r.key)).size).toBe(1)
+  expect(tries[0]!.key).toMatch(/^[0-9a-f-]{36}$/)
+})
+
+test('the page that was closed while 20 requests waited gets their completions when it comes back; a reload does not get them again', async ({ context, page }) => {
+  test.setTimeout(60_000)
+  const queue = uniqueQueueName()
+  expect(await openNet(page, { queue })).toBe('sw')
+  await server.stop()
+  const sent = await post(page, `${server.url}/later`, 20)
+  await page.close()
+
+  // A real `sync` event, as the browser would fire once it is online.
+  const helper = await context.newPage()
+  await helper.goto('/network.html')
+  const cdp = await context.newCDPSession(helper)
+  const registration = new Promise<{ registrationId: string; scopeURL: string }>((resolve) =>
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+      const found = registrations.find((r: { isDeleted: boolean }) => !r.isDeleted)
+      if (found) resolve(found)
+    }),
+  )
+  await cdp.send('ServiceWorker.enable')
+  const { registrationId, scopeURL } = await registration
+  await helper.goto('about:blank') // no page of the origin is open now; the CDP session stays
+  await server.start()
+  // No page is open: nothing is sent until the sync event comes.
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  expect(server.received).toHaveLength(0)
+  await cdp.send('ServiceWorker.dispatchSyncEvent', { origin: new URL(scopeURL).origin, registrationId, tag: 'workbox-background-sync:errand', lastChance: false })
+  await expect.poll(() => server.received.filter((r) => r.status === 201).length, { timeout: 20_000 }).toBe(20)
+
+  const again = await context.newPage()
+  await openNet(again, { queue })
+  await expect.poll(() => again.evaluate(() => window.errandNet.events('completed').length)).toBe(20)
+  const completed = await again.evaluate(() => window.errandNet.events('completed').map((e) => e.jobId))
+  expect(new Set(completed)).toEqual(new Set(sent.map((s) => s.id)))
+  // Delivered here, so acknowledged: once no outcome is left unseen, a reload replays nothing.
+  await expect.poll(() => again.evaluate(() => window.errandNet.storedText().then((text) => text.includes('"unseenAt"')))).toBe(false)
+  await again.reload()
+  await openNet(again, { queue })
+  await again.waitForTimeout(500)
+  expect(await again.evaluate(() => window.errandNet.events('completed').length)).toBe(0)
+})
+
+test('the service worker stopped in the middle of replaying 30 requests: all 30 complete, none lost, none committed twice', async ({ context, page }) => {
+  test.setTimeout(90_000)
+  expect(await openNet(page, { queue: uniqueQueueName() })).toBe('sw')
+  await server.stop()
+  const sent = await post(page, `${server.url}/batch`, 30)
+  await server.start()
+  server.fault = { kind: 'slow', ms: 150 }
+  const cdp = await context.newCDPSession(page)
+  await cdp.send('ServiceWorker.enable')
+  void page.evaluate(() => window.errandNet.replay()).catch(() => {})
+  await expect.poll(() => server.received.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(5)
+  await cdp.send('ServiceWorker.stopAllWorkers')
+  const stoppedAt = server.received.length
+  expect(stoppedAt).toBeLessThan(30)
+  // The page asks again (as it does on `online`, on a new job, or with queue.replay()): a new service worker instance finishes.
+  server.fault = { kind: 'none' }
+  await page.evaluate(() => window.errandNet.replay())
+  const results = await Promise.all(sent.map(({ id }) => resultOf(page, id)))
+  expect(results.map((r) => ('status' in r ? r.status : r.error.message))).toEqual(Array(30).fill(201))
+  expect(server.committed.size).toBe(30)
+  expect([...server.committed.values()].every((n) => n === 1)).toBe(true)
+  expect(new Set(server.received.filter((r) => r.status === 201).map((r) => r.sha256))).toEqual(new Set(sent.map((s) => s.sha256)))
+})
+
+test('a 5 MiB Blob and a FormData with two files survive a reload while the server is down and arrive byte-identical', async ({ page }) => {
+  test.setTimeout(60_000)
+  const queue = uniqueQueueName()
+  expect(await openNet(page, { queue })).toBe('sw')
+  await server.stop()
+  const blob = await page.evaluate((u) => window.errandNet.request(u, { method: 'PUT' }, { kind: 'blob', size: 5 * 1024 * 1024 }), `${server.url}/blob`)
+  const form = await page.evaluate((u) => window.errandNet.request(u, { method: 'POST' }, { kind: 'form', files: [{ name: 'a.bin', size: 300_000 }, { name: 'b.bin', size: 1_200_000 }], fields: { note: 'two files' } }), `${server.url}/form`)
+  await page.reload()
+  expect(await openNet(page, { queue })).toBe('sw')
+  await server.start()
+  await page.evaluate(() => window.errandNet.replay())
+  expect(await resultOf(page, blob.id)).toMatchObject({ status: 201 })
+  expect(await resultOf(page, form.id)).toMatchObject({ status: 201 })
+  const blobReceived = server.received.find((r) => r.path === '/blob' && r.status === 201)
+  expect(blobReceived).toMatchObject({ method: 'PUT', size: 5 * 1024 * 1024, sha256: blob.sha256[0] })
+  expect(server.received.find((r) => r.path === '/form' && r.status === 201)?.files).toEqual(form.sha256)
+})
+
+test('Authorization is in no stored record and is on the wire, added by beforeSend', async ({ page }) => {
+  const queue = uniqueQueueName()
+  expect(await openNet(page, { queue })).toBe('sw')
+  await server.stop()
+  const { id } = await page.evaluate((u) => window.errandNet.request(u, { method: 'POST', headers: { authorization: 'Bearer stored-by-mistake', 'x-trace': 'kept' } }, { kind: 'json', value: { hello: 'world' } }), `${server.url}/secret`)
+  const stored = await page.evaluate(() => window.errandNet.storedText())
+  expect(stored).toContain('x-trace')
+  expect(stored).not.toMatch(/stored-by-mistake|e2e-secret-token|authorization/i)
+  await server.start()
+  await page.evaluate(() => window.errandNet.replay())
+  expect(await resultOf(page, id)).toMatchObject({ status: 201 })
+  expect(server.received.find((r) => r.path === '/secret')).toMatchObject({ authorization: 'Bearer e2e-secret-token', contentType: 'application/json' })
+  expect(await page.evaluate(() => window.errandNet.storedText())).not.toMatch(/e2e-secret-token|authorization/i)
+})
+
+test.describe('without a service worker', () => {
+  test.use({ serviceWorkers: 'block' })
+
+  test('server down → 50 POSTs → server up: the page sends them itself, mode "page"', async ({ page }) => {
+    test.setTimeout(60_000)
+    expect(await openNet(page, { queue: uniqueQueueName(), sw: false })).toBe('page')
+    expect(await page.evaluate(() => window.errandNet.capabilities())).toMatchObject({ mode: 'page', controlled: false, webLocks: true })
+    await server.stop()
+    const sent = await post(page, `${server.url}/page`, 50)
+    await expect.poll(() => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.every((j) => j.state === 'queued' && j.attempt === 0)))).toBe(true)
+    await server.start()
+    await page.evaluate(() => window.errandNet.replay())
+    const results = await Promise.all(sent.map(({ id }) => resultOf(page, id)))
+    expect(results.map((r) => ('status' in r ? r.status : r.error.message))).toEqual(Array(50).fill(201))
+    expect(server.committed.size).toBe(50)
+    expect(new Set(server.received.filter((r) => r.status === 201).map((r) => r.sha256))).toEqual(new Set(sent.map((s) => s.sha256)))
+    expect(server.received.every((r) => r.authorization === 'Bearer e2e-secret-token')).toBe(true)
+  })
+})

@@ -1,0 +1,181 @@
+/**
+ * The page side of network jobs. Where a service worker that runs `errand/sw` controls the
+ * page (mode `sw`), the page only tells it when there is something to send; otherwise
+ * (mode `page`: first visit before activation, private windows, service workers off) the
+ * page sends itself, with the same sender, on every trigger the service worker would have.
+ * Both send under the same Web Lock and claim in the store, so a service worker that takes
+ * control while the page sends never sends a job twice.
+ */
+import type { QueueMessage } from '../core/events.js'
+import { PROTOCOL, isErrandMessage, type FromServiceWorker, type ToServiceWorker } from '../net/protocol.js'
+import { createSender, type BeforeSend, type PassResult, type Sender } from '../net/sender.js'
+import { nextRequestDue } from '../store/requests.js'
+import type { Database } from '../store/schema.js'
+
+export type NetworkMode = 'sw' | 'page'
+
+/** What this browser gives network jobs, and the mode in use. */
+export interface Capabilities {
+  /** The Service Worker API exists (not in private windows of some browsers, or on http: other than localhost). */
+  serviceWorker: boolean
+  /** A service worker that runs `errand/sw` controls this page. */
+  controlled: boolean
+  /** Background Sync (`sync` events): Chromium only. */
+  backgroundSync: boolean
+  /** Web Locks: one leader per queue, one sender at a time. */
+  webLocks: boolean
+  /** Storage is persisted (not evicted under pressure). */
+  persisted: boolean
+  mode: NetworkMode
+}
+
+export interface NetworkOptions {
+  queue: string
+  db: () => Promise<Database>
+  owner: string
+  leaseMs: number
+  maxStalls: number
+  parallel: number
+  beforeSend?: BeforeSend
+  /** False: never hand jobs to a service worker. */
+  serviceWorker: boolean
+  announce(message: QueueMessage): void
+  /** Aborted when the queue closes. */
+  closed: AbortSignal
+}
+
+export interface Network {
+  readonly mode: NetworkMode
+  /** Something may be due (a job was added, the network is back): send it (page) or tell the service worker. */
+  kick(): void
+  /** Sends what is due now and resolves when that pass ended (`queue.replay()`). */
+  replay(): Promise<PassResult>
+  /** A network job will be due at `at`: kick then. */
+  dueAt(at: number): void
+  capabilities(): Promise<Capabilities>
+}
+
+/** ms a service worker gets to answer a ping before the page sends by itself. */
+const PING_MS = 2000
+/** Offline retries in page mode: 1 s, doubling, at most this. */
+const MAX_OFFLINE_BACKOFF = 60_000
+
+function ask(worker: ServiceWorker, message: ToServiceWorker, timeoutMs: number): Promise<FromServiceWorker | undefined> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel()
+    const timer = setTimeout(() => finish(undefined), timeoutMs)
+    const finish = (reply: FromServiceWorker | undefined): void => {
+      clearTimeout(timer)
+      channel.port1.close()
+      resolve(reply)
+    }
+    channel.port1.onmessage = (event: MessageEvent) => finish(isErrandMessage(event.data) ? (event.data as FromServiceWorker) : undefined)
+    worker.postMessage(message, [channel.port2])
+  })
+}
+
+export function createNetwork(options: NetworkOptions): Network {
+  const container = options.serviceWorker && typeof navigator !== 'undefined' ? navigator.serviceWorker : undefined
+  let sender: Sender | undefined
+  let mode: NetworkMode = 'page'
+  /** The controller that answered a ping, if any. */
+  let errandWorker: Promise<ServiceWorker | undefined> = Promise.resolve(undefined)
+
+  const detect = (): void => {
+    const controller = container?.controller
+    errandWorker = controller
+      ? ask(controller, { errand: 'ping', protocol: PROTOCOL }, PING_MS).then((reply) => (reply?.errand === 'pong' ? controller : undefined))
+      : Promise.resolve(undefined)
+    void errandWorker.then((worker) => {
+      mode = worker ? 'sw' : 'page'
+      kick()
+    })
+  }
+
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let timerAt = Infinity
+  let offlineDelay = 1000
+  const dueAt = (at: number): void => {
+    if (options.closed.aborted || at >= timerAt) return
+    clearTimeout(timer)
+    timerAt = at
+    timer = setTimeout(() => {
+      timerAt = Infinity
+      kick()
+    }, Math.max(0, at - Date.now()))
+  }
+
+  const replay = async (): Promise<PassResult> => {
+    if (options.closed.aborted) return { offline: false, nextDueAt: undefined }
+    const worker = await errandWorker
+    let result: PassResult
+    if (worker) {
+      // No answer within two leases: the service worker was stopped mid-pass (or is busy): ask again, its pass recovers.
+      const reply = await ask(worker, { errand: 'replay', queue: options.queue }, 2 * options.leaseMs)
+      if (!reply) kick()
+      result = { offline: reply?.errand === 'replayed' && reply.offline, nextDueAt: undefined }
+    } else {
+      sender ??= createSender(options)
+      result = await sender.replay()
+      if (result.offline) {
+        dueAt(Date.now() + offlineDelay)
+        offlineDelay = Math.min(offlineDelay * 2, MAX_OFFLINE_BACKOFF)
+      } else offlineDelay = 1000
+    }
+    // The service worker waits out short delays itself; the page still wakes it for long ones.
+    const next = await options.db().then((db) => nextRequestDue(db, Date.now(), false))
+    if (next !== undefined && next > Date.now() && !result.offline) dueAt(next)
+    return result
+  }
+  const report = (error: unknown): void => options.announce({ type: 'error', error: error as Error })
+  /** Sends if something is due (a cheap read first: most pages of a CPU-only app never send). */
+  const kick = (): void => {
+    if (options.closed.aborted) return
+    options
+      .db()
+      .then((db) => nextRequestDue(db, Date.now()))
+      .then((at) => {
+        if (at === undefined) return
+        if (at <= Date.now()) return replay()
+        dueAt(at)
+      })
+      .catch(report)
+  }
+
+  if (container) {
+    detect()
+    container.addEventListener('controllerchange', detect)
+  } else kick()
+  if (typeof window !== 'undefined') {
+    const onVisible = (): void => void (document.visibilityState === 'visible' && kick())
+    window.addEventListener('online', kick)
+    document.addEventListener('visibilitychange', onVisible)
+    options.closed.addEventListener('abort', () => {
+      window.removeEventListener('online', kick)
+      document.removeEventListener('visibilitychange', onVisible)
+      container?.removeEventListener('controllerchange', detect)
+      clearTimeout(timer)
+    })
+  }
+
+  return {
+    get mode() {
+      return mode
+    },
+    kick,
+    replay,
+    dueAt,
+    async capabilities() {
+      const worker = await errandWorker
+      const storage = typeof navigator === 'undefined' ? undefined : navigator.storage
+      return {
+        serviceWorker: typeof navigator !== 'undefined' && 'serviceWorker' in navigator,
+        controlled: worker !== undefined,
+        backgroundSync: typeof window !== 'undefined' && 'SyncManager' in window,
+        webLocks: typeof navigator !== 'undefined' && !!navigator.locks,
+        persisted: (await storage?.persisted?.()) ?? false,
+        mode,
+      }
+    },
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * Sends network jobs: the same code in the service worker (`errand/sw`) and in a page with
+ * no service worker in control. One pass claims queued network jobs in priority-then-FIFO
+ * order, sends at most `parallel` at once, records each outcome (fenced), and ends when
+ * nothing is due, or at the first sign that the network is down.
+ *
+ * Invariants:
+ * - A pass holds the Web Lock `errand:<queue>:send`, so one sender sends at a time per
+ *   queue (page or service worker) and the holder knows every earlier holder is done or
+ *   dead: its first claim recovers every running network job that is not its own. A holder
+ *   that is frozen keeps the lock; after waiting a lease the next sender goes on without
+ *   the lock and recovers by lease expiry only (claims and fencing keep that safe).
+ * - The job's lease is renewed while its request is in flight; an attempt whose job was
+ *   cancelled meanwhile is aborted.
+ * - Status policy: 2xx completes; 408, 429, 5xx (or `retryOn`) retry with the job's
+ *   backoff, not before `Retry-After`; any other status fails at once with the response on
+ *   the attempt error. A request that gets no response (network down, connection refused)
+ *   goes back to the queue without using up an attempt, and the pass stops; unless another
+ *   request of the pass got an answer: then this one is at fault (CORS, a blocked host) and
+ *   its attempt counts. (A lone request the browser blocks looks like no network: it stays
+ *   queued, its `errors` say NETWORK.)
+ */
+import { ErrandError } from '../core/errors.js'
+import type { QueueMessage } from '../core/events.js'
+import { toJob, type Job, type JobRecord } from '../core/job.js'
+import { announcement } from '../core/events.js'
+import { renewLeases } from '../store/jobs.js'
+import { claimRequests, readBody, settleRequests, type SendOutcome } from '../store/requests.js'
+import type { Database } from '../store/schema.js'
+import { retryAfter, retriable } from './policy.js'
+import type { HttpResponse, StoredRequest } from './types.js'
+
+/** Called just before each attempt is sent: add fresh credentials here (they are never stored). Return a new Request to replace it. */
+export type BeforeSend = (request: Request, job: Job<StoredRequest>) => Request | void | Promise<Request | void>
+
+export interface SenderOptions {
+  queue: string
+  db: () => Promise<Database>
+  owner: string
+  leaseMs: number
+  maxStalls: number
+  /** Requests in flight at once. */
+  parallel: number
+  beforeSend?: BeforeSend
+  /** Publishes an event to every page. */
+  announce(message: QueueMessage): void
+}
+
+export interface PassResult {
+  /** True when a request got no response: the network looks down. */
+  offline: boolean
+  /** When the next delayed network job is due (epoch ms), if any. */
+  nextDueAt: number | undefined
+}
+
+export interface Sender {
+  /** Sends what is due; resolves when a pass that started after this call has ended. */
+  replay(): Promise<PassResult>
+}
+
+/** Requests in flight at once per sender, by default. */
+export const DEFAULT_PARALLEL = 6
+
+/** Text bodies kept on an attempt error, at most. */
+const ERROR_BODY_CHARS = 65_536
+
+async function readResponse(response: Response, type: StoredRequest['responseType'], forError = false): Promise<HttpResponse> {
+  const headers: Record<string, string> = {}
+  response.headers.forEach((value, name) => (headers[name] = value))
+  const contentType = headers['content-type'] ?? ''
+  const kind = type ?? (/[/+]json\b/.test(contentType) ? 'json' : /^text\/|[/+]xml\b/.test(contentType) || forError ? 'text' : 'blob')
+  let body: unknown = null
+  if (kind !== 'none' && response.status !== 204 && response.status !== 304) {
+    if (kind === 'json' || kind === 'text') {
+      const text = await response.text()
+      body = kind === 'text' || text === '' ? text : JSON.parse(text)
+      if (forError && typeof body === 'string' && body.length > ERROR_BODY_CHARS) body = body.slice(0, ERROR_BODY_CHARS)
+    } else if (kind === 'arrayBuffer') body = await response.arrayBuffer()
+    else body = await response.blob()
+  }
+  return { status: response.status, statusText: response.statusText, headers, body }
+}
+
+class HttpStatusError extends ErrandError {
+  override name = 'HttpStatusError'
+  readonly response: HttpResponse
+  constructor(request: StoredRequest, response: HttpResponse) {
+    super('HTTP_STATUS', `${request.method} ${request.url} answered ${response.status} ${response.statusText}`.trim() + '.', { context: { status: response.status } })
+    this.response = response
+  }
+}
+
+/** Sends one claimed job; never throws: every ending is an outcome. */
+async function send(db: Database, record: JobRecord, beforeSend: BeforeSend | undefined, signal: AbortSignal): Promise<SendOutcome> {
+  const stored = record.payload as StoredRequest
+  let response: Response
+  try {
+    const chunks = stored.bodySize > 0 ? await readBody(db, record.id) : []
+    const headers = new Headers(stored.headers)
+    if (stored.idempotencyKey) headers.set('idempotency-key', stored.idempotencyKey)
+    const { url, method, credentials, mode, cache, redirect, referrerPolicy, integrity } = stored
+    let request = new Request(url, { method, headers, credentials, mode, cache, redirect, referrerPolicy, integrity, ...(chunks.length ? { body: new Blob(chunks) } : {}) })
+    if (beforeSend) request = (await beforeSend(request, toJob(record))) ?? request
+    const timeout = record.timeout > 0 ? AbortSignal.timeout(record.timeout) : undefined
+    try {
+      response = await fetch(request, { signal: timeout ? AbortSignal.any([signal, timeout]) : signal })
+    } catch (error) {
+      if (timeout?.aborted) return { kind: 'failed', error: new ErrandError('TIMEOUT', `No response within the job's timeout of ${record.timeout} ms.`), final: false }
+      if (signal.aborted) return { kind: 'failed', error: new ErrandError('JOB_CANCELLED', 'The job was cancelled while its request was in flight.'), final: true }
+      if (error instanceof TypeError) return { kind: 'offline', error: new ErrandError('NETWORK', `No response from ${url}: ${error.message}`, { cause: error }) }
+      throw error
+    }
+    if (response.ok) return { kind: 'completed', result: await readResponse(response, stored.responseType) }
+    const error = new HttpStatusError(stored, await readResponse(response, undefined, true))
+    if (!retriable(response.status, stored.retryOn)) return { kind: 'failed', error, final: true }
+    const notBefore = response.status === 429 || response.status === 503 ? retryAfter(response.headers.get('retry-after'), Date.now()) : undefined
+    return { kind: 'failed', error, final: false, ...(notBefore === undefined ? {} : { notBefore }) }
+  } catch (error) {
+    // beforeSend threw, the body could not be read, or the response body was malformed.
+    return { kind: 'failed', error, final: false }
+  }
+}
+
+export function createSender(options: SenderOptions): Sender {
+  const { owner, leaseMs, maxStalls, parallel } = options
+  const lockName = `errand:${options.queue}:send`
+
+  const pass = async (recover: 'all' | 'expired'): Promise<PassResult> => {
+    const db = await options.db()
+    const inflight = new Map<string, { claim: number; abort: AbortController; done: Promise<void> }>()
+    let offline = false
+    let nextDueAt: number | undefined
+    const renew = setInterval(() => {
+      const ids = [...inflight.keys()]
+      if (ids.length === 0) return
+      const now = Date.now()
+      renewLeases(db, owner, ids, now + leaseMs, now, false).then(
+        (lost) => lost.forEach((id) => inflight.get(id)?.abort.abort()),
+        () => {}, // the next renewal tries again; a lapsed lease only means a resend
+      )
+    }, leaseMs / 3)
+    /** A server answered in this pass: a request that got no answer is then at fault itself (CORS, a blocked host), not the network. */
+    let answered = false
+    const settle = async (record: JobRecord, sent: SendOutcome): Promise<void> => {
+      let outcome = sent
+      if (outcome.kind === 'completed' || (outcome.kind === 'failed' && outcome.error instanceof HttpStatusError)) answered = true
+      if (outcome.kind === 'offline' && answered) outcome = { kind: 'failed', error: outcome.error, final: false }
+      if (outcome.kind === 'offline') offline = true
+      const [next] = await settleRequests(db, owner, [{ id: record.id, claim: record.claims, outcome }], Date.now()).catch(() => [])
+      if (next) options.announce(next.state === 'queued' && outcome.kind === 'offline' ? { type: 'retrying', job: toJob(next), error: next.errors[next.errors.length - 1]! } : announcement(next))
+    }
+    try {
+      for (;;) {
+        const free = parallel - inflight.size
+        if (!offline && free > 0) {
+          const claimed = await claimRequests(db, { owner, now: Date.now(), leaseMs, maxStalls, limit: free, recover, mine: new Set(inflight.keys()) })
+          recover = 'expired'
+          nextDueAt = claimed.nextDueAt
+          for (const record of claimed.stalled) options.announce(announcement(record))
+          for (const record of claimed.claimed) {
+            options.announce({ type: 'started', job: toJob(record) })
+            const abort = new AbortController()
+            const done = send(db, record, options.beforeSend, abort.signal)
+              .then((outcome) => settle(record, outcome))
+              .finally(() => inflight.delete(record.id))
+            inflight.set(record.id, { claim: record.claims, abort, done })
+          }
+        }
+        if (inflight.size === 0) break
+        await Promise.race([...inflight.values()].map((f) => f.done))
+      }
+    } finally {
+      clearInterval(renew)
+    }
+    return { offline, nextDueAt }
+  }
+
+  const locked = (): Promise<PassResult> => {
+    const locks = typeof navigator === 'undefined' ? undefined : navigator.locks
+    if (!locks) return pass('expired')
+    const held = locks.request(lockName, { signal: AbortSignal.timeout(leaseMs) }, () => pass('all')) as unknown as Promise<PassResult>
+    return held.catch((error: unknown) => {
+        // Held for a whole lease by a sender that does not finish (frozen tab): go on without it.
+        if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') return pass('expired')
+        throw error
+      })
+  }
+
+  let current: Promise<PassResult> | undefined
+  let next: Promise<PassResult> | undefined
+  const replay = (): Promise<PassResult> => {
+    if (!current) return (current = locked().finally(() => (current = undefined)))
+    // A pass is running: it may have claimed before the new job was written, so one more after it.
+    return (next ??= current.catch(() => undefined).then(() => {
+      next = undefined
+      return replay()
+    }))
+  }
+  return { replay }
+}

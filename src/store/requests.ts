@@ -1,0 +1,123 @@
+/**
+ * The network sender's transactions (src/net/sender.ts), in the page or in the service
+ * worker. Same rules as the scheduler's turn: claiming is one readwrite transaction, and
+ * an outcome is recorded only while owner and `claims` still match (fencing). Network jobs
+ * are never claimed by the CPU scheduler (the `next` index starts with [state, kind]).
+ */
+import type { JobRecord } from '../core/job.js'
+import * as transition from '../core/transitions.js'
+import { jobRange, PAUSED_KEY } from './jobs.js'
+import { INDEX, type Database } from './schema.js'
+import { quiet, read, write } from './transact.js'
+
+const QUEUED = IDBKeyRange.bound(['queued', 'network', -Infinity, -Infinity], ['queued', 'network', Infinity, Infinity])
+const RUNNING = IDBKeyRange.bound(['running'], ['running', []])
+
+export interface ClaimInput {
+  owner: string
+  now: number
+  leaseMs: number
+  maxStalls: number
+  /** How many to claim. */
+  limit: number
+  /**
+   * `all`: every running network job not in `mine` is orphaned (the caller holds the send
+   * lock, so every earlier sender is gone); `expired`: only those whose lease expired.
+   */
+  recover: 'all' | 'expired'
+  mine: ReadonlySet<string>
+}
+
+export interface ClaimOutput {
+  /** Claimed and marked started: the caller sends them now. */
+  claimed: JobRecord[]
+  /** Recovered from a sender that vanished mid-send: back to queued, or failed (STALLED). */
+  stalled: JobRecord[]
+  /** When the next delayed network job is due, if any. */
+  nextDueAt: number | undefined
+}
+
+/** Promotes due network jobs, recovers orphaned ones and claims the next `limit` (none while the queue is paused), in one transaction. */
+export function claimRequests(db: Database, input: ClaimInput): Promise<ClaimOutput> {
+  const { owner, now, leaseMs, maxStalls, limit, mine } = input
+  return write(db, ['jobs', 'meta'], 'relaxed', 'Could not claim network jobs.', async (tx) => {
+    const jobs = tx.objectStore('jobs')
+    const [paused, due, running] = await Promise.all([
+      tx.objectStore('meta').get(PAUSED_KEY),
+      jobs.index(INDEX.due).getAll(IDBKeyRange.bound(['delayed', -Infinity], ['delayed', now])),
+      input.recover === 'all' ? jobs.index(INDEX.state).getAll(RUNNING) : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
+    ])
+    const pending: Promise<unknown>[] = []
+    for (const record of due) if (record.kind === 'network') pending.push(quiet(jobs.put(transition.promote(record))))
+    const stalled: JobRecord[] = []
+    for (const record of running) {
+      if (record.kind !== 'network' || record.state !== 'running' || mine.has(record.id)) continue
+      const next = record.startedAt === undefined ? transition.release(record) : transition.stall(record, now, maxStalls)
+      pending.push(quiet(jobs.put(next)))
+      if (record.startedAt !== undefined) stalled.push(next)
+    }
+    // Requests run in order: this read sees the promotions and recoveries above.
+    // pause() holds network jobs too (the flag is in the store, so the service worker sees it).
+    const head = limit > 0 && paused !== true ? await jobs.index(INDEX.next).getAll(QUEUED, limit) : []
+    const claimed = head.map((r) => transition.start(transition.claim(r, owner, now, leaseMs), now))
+    for (const record of claimed) pending.push(quiet(jobs.put(record)))
+    const nextDueAt = await nextDue(jobs.index(INDEX.due), now)
+    await Promise.all(pending)
+    return { claimed, stalled, nextDueAt }
+  })
+}
+
+type DueIndex = { openCursor(range: IDBKeyRange): Promise<{ value: JobRecord; continue(): Promise<unknown> } | null> }
+
+/** The first delayed network job due after `now` (delayed CPU jobs are skipped; they are few next to queued ones). */
+async function nextDue(index: DueIndex, now: number): Promise<number | undefined> {
+  let cursor = (await index.openCursor(IDBKeyRange.bound(['delayed', now], ['delayed', Infinity], true))) as { value: JobRecord; continue(): Promise<typeof cursor> } | null
+  for (; cursor; cursor = await cursor.continue()) if (cursor.value.kind === 'network') return cursor.value.runAt
+  return undefined
+}
+
+/**
+ * When a sender is next needed: now if a network job is queued or running (a running one may
+ * be orphaned; `running: false` leaves them out), else the first delayed one's `runAt`, else undefined.
+ */
+export function nextRequestDue(db: Database, now: number, running = true): Promise<number | undefined> {
+  return read(db, ['jobs'], 'Could not read the network jobs.', async (tx) => {
+    const jobs = tx.objectStore('jobs')
+    if (await jobs.index(INDEX.next).count(QUEUED)) return now
+    if (running && (await jobs.index(INDEX.state).getAll(RUNNING)).some((r) => r.kind === 'network')) return now
+    return nextDue(jobs.index(INDEX.due) as unknown as DueIndex, -Infinity)
+  })
+}
+
+/** How one send ended. */
+export type SendOutcome =
+  | { kind: 'completed'; result: unknown }
+  /** A failed attempt: retried with backoff (not before `notBefore`) unless `final` or out of attempts. */
+  | { kind: 'failed'; error: unknown; final: boolean; notBefore?: number }
+  /** No network: back to the queue, the attempt not counted. */
+  | { kind: 'offline'; error: unknown }
+
+/** Records outcomes of sends, fenced; returns the records that changed (refused ones are left out). */
+export function settleRequests(db: Database, owner: string, outcomes: readonly { id: string; claim: number; outcome: SendOutcome }[], now: number): Promise<JobRecord[]> {
+  return write(db, ['jobs'], 'relaxed', 'Could not record the outcome of network jobs.', async (tx) => {
+    const jobs = tx.objectStore('jobs')
+    const records = await Promise.all(outcomes.map((o) => jobs.get(o.id)))
+    const settled: JobRecord[] = []
+    outcomes.forEach(({ claim, outcome }, i) => {
+      const record = records[i]
+      if (!record || record.state !== 'running' || record.owner !== owner || record.claims !== claim) return
+      let next: JobRecord
+      if (outcome.kind === 'completed') next = transition.complete(record, outcome.result, now)
+      else if (outcome.kind === 'offline') next = transition.offline(record, outcome.error, now)
+      else next = transition.fail(record, outcome.error, now, Math.random(), outcome)
+      settled.push(next)
+      void quiet(jobs.put(next))
+    })
+    return settled
+  })
+}
+
+/** A network job's request body, in its chunks. */
+export function readBody(db: Database, id: string): Promise<ArrayBuffer[]> {
+  return read(db, ['bodies'], `Could not read the request body of job ${id}.`, (tx) => tx.objectStore('bodies').getAll(jobRange(id)))
+}

@@ -1,0 +1,221 @@
+/**
+ * `setupErrand()`: the service worker side of network jobs. The app's own service worker
+ * calls it at its top level; it adds `message`, `sync` and `activate` listeners, sends the
+ * network jobs of every errand queue of the origin, and tells every page what happened.
+ *
+ * Replays happen on `sync` (workbox-background-sync's Queue, with our own `onSync`: its
+ * default replay deletes an entry before sending it and counts 4xx/5xx as success), on
+ * start-up and activation, and when a page asks (`online`, a new job, `queue.replay()`).
+ * The store is the only copy of each request: workbox's Queue is used for its sync tag and
+ * retries, never to hold requests.
+ */
+import { Queue as SyncQueue } from 'workbox-background-sync'
+import { ErrandError } from '../core/errors.js'
+import type { QueueMessage } from '../core/events.js'
+import { newOwnerId } from '../core/ids.js'
+import { checkInteger, checkKeys, checkTimer, invalidOption } from '../core/options.js'
+import { PROTOCOL, isErrandMessage, type FromServiceWorker, type ToServiceWorker } from '../net/protocol.js'
+import { createSender, DEFAULT_PARALLEL, type BeforeSend, type PassResult, type Sender } from '../net/sender.js'
+import { databaseName, openDatabase, type Database } from '../store/schema.js'
+
+/** Options of `setupErrand()`. */
+export interface ServiceWorkerOptions {
+  /**
+   * Called before each attempt is sent: add fresh credentials here, so they are never stored.
+   * Return a new Request to replace the one given, or change its headers in place.
+   * @example beforeSend: async (request) => { request.headers.set('Authorization', `Bearer ${await freshToken()}`) }
+   */
+  beforeSend?: BeforeSend
+  /**
+   * Requests in flight at once, per queue.
+   * @default 6
+   */
+  parallel?: number
+  /**
+   * ms a request in flight keeps its job leased; renewed every third of it while the request runs.
+   * @default 30_000
+   */
+  lease?: number
+  /**
+   * How many times a network job may be caught mid-send by a service worker that was stopped before it fails with code `STALLED`.
+   * @default 3
+   */
+  maxStalls?: number
+  /**
+   * Queues to serve. By default every errand queue of the origin (`indexedDB.databases()`).
+   * @example queues: ['uploads']
+   */
+  queues?: string[]
+  /**
+   * The longest delay (ms) the service worker waits out itself before sending a job whose retry is due
+   * (`Retry-After`, backoff); longer ones wait for the next page trigger, sync event or start-up.
+   * @default 20_000
+   */
+  waitUpTo?: number
+}
+
+interface ExtendableEvent extends Event {
+  waitUntil(promise: Promise<unknown>): void
+}
+interface ExtendableMessageEvent extends ExtendableEvent {
+  data: unknown
+  origin: string
+  source: { type?: string } | null
+  ports: readonly MessagePort[]
+}
+interface ServiceWorkerScope {
+  location: { origin: string }
+  registration: object
+  addEventListener(type: 'message' | 'activate', listener: (event: ExtendableEvent) => void): void
+}
+
+const DATABASE_PREFIX = databaseName('')
+/** workbox-background-sync's Queue name, and the sync tag it registers. */
+const SYNC_QUEUE = 'errand'
+export const SYNC_TAG = `workbox-background-sync:${SYNC_QUEUE}`
+
+let evaluated = false
+let started = false
+// After the first task of the service worker's evaluation, listeners added later never fire.
+setTimeout(() => {
+  evaluated = true
+  if (!started && isServiceWorker()) console.warn('[errand] errand/sw was imported but setupErrand() was not called during the service worker\'s first evaluation: network jobs will not be sent by this service worker. Call setupErrand() at the top level of your service worker.')
+})
+
+function isServiceWorker(): boolean {
+  return typeof self !== 'undefined' && 'registration' in self && typeof (self as { skipWaiting?: unknown }).skipWaiting === 'function'
+}
+
+function checkOptions(options: unknown): Required<Omit<ServiceWorkerOptions, 'beforeSend' | 'queues'>> & Pick<ServiceWorkerOptions, 'beforeSend' | 'queues'> {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options)
+  checkKeys('', options, ['beforeSend', 'parallel', 'lease', 'maxStalls', 'queues', 'waitUpTo'])
+  const o = options as Record<string, unknown>
+  if (o.beforeSend !== undefined && typeof o.beforeSend !== 'function') throw invalidOption('beforeSend', 'a function (request, job) => Request | void', o.beforeSend)
+  if (o.queues !== undefined && !(Array.isArray(o.queues) && o.queues.every((q) => typeof q === 'string' && q !== ''))) throw invalidOption('queues', 'an array of queue names', o.queues)
+  return {
+    ...(o.beforeSend ? { beforeSend: o.beforeSend as BeforeSend } : {}),
+    ...(o.queues ? { queues: [...(o.queues as string[])] } : {}),
+    parallel: o.parallel === undefined ? DEFAULT_PARALLEL : checkInteger('parallel', o.parallel, 1),
+    lease: o.lease === undefined ? 30_000 : checkTimer('lease', o.lease, 100),
+    maxStalls: o.maxStalls === undefined ? 3 : checkInteger('maxStalls', o.maxStalls, 0),
+    waitUpTo: o.waitUpTo === undefined ? 20_000 : checkTimer('waitUpTo', o.waitUpTo),
+  }
+}
+
+/**
+ * Makes this service worker send errand's network jobs. Call it once, at the top level of
+ * your service worker (not in an event handler or after an `await`).
+ * @example
+ * // src/sw.ts
+ * import { setupErrand } from 'errand/sw'
+ * setupErrand({ beforeSend: async (request) => request.headers.set('Authorization', `Bearer ${await token()}`) })
+ */
+export function setupErrand(options: ServiceWorkerOptions = {}): void {
+  if (!isServiceWorker()) throw new ErrandError('INVALID_STATE', 'setupErrand() runs only in a service worker. In a page, use openQueue(); network jobs are sent from the page when no service worker runs errand.')
+  if (started) throw new ErrandError('INVALID_STATE', 'setupErrand() was already called in this service worker.')
+  if (evaluated) console.warn('[errand] setupErrand() was called after the service worker\'s first evaluation: browsers ignore message and sync listeners added then. Call it at the top level of your service worker.')
+  started = true
+  const settings = checkOptions(options)
+  const scope = self as unknown as ServiceWorkerScope
+  const owner = `sw-${newOwnerId()}`
+  const queues = new Map<string, { sender: Sender; db: Promise<Database> | undefined; channel: BroadcastChannel }>()
+
+  const serve = (name: string) => {
+    let entry = queues.get(name)
+    if (entry) return entry
+    const channel = new BroadcastChannel(`errand:${name}`)
+    const current: { sender: Sender; db: Promise<Database> | undefined; channel: BroadcastChannel } = {
+      channel,
+      db: undefined,
+      sender: createSender({
+        queue: name,
+        owner,
+        leaseMs: settings.lease,
+        maxStalls: settings.maxStalls,
+        parallel: settings.parallel,
+        ...(settings.beforeSend ? { beforeSend: settings.beforeSend } : {}),
+        db: () =>
+          (current.db ??= openDatabase(name, {
+            // A newer page upgrades the schema, or the queue was deleted: open again on the next replay.
+            onVersionChange: () => (current.db = undefined),
+            onTerminated: () => (current.db = undefined),
+          }).catch((error: unknown) => {
+            current.db = undefined
+            throw error
+          })),
+        // No page listens here: every outcome goes out unseen, for the pages to acknowledge.
+        announce: (message: QueueMessage) => {
+          try {
+            channel.postMessage([{ ...message, seen: false }])
+          } catch {
+            // a value that cannot be cloned: the pages read the outcome from the store
+          }
+        },
+      }),
+    }
+    queues.set(name, (entry = current))
+    return entry
+  }
+
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+  /**
+   * Replays one queue, waiting out short delays while the event keeps the service worker
+   * alive. Offline, it registers a sync, except inside a sync event: a tag registered while
+   * it fires fires again at once (the browser may think it is online while our server is
+   * not), and that would hammer; a failed sync event is retried by the browser with backoff.
+   */
+  const replay = async (name: string, inSync = false): Promise<PassResult> => {
+    const { sender } = serve(name)
+    for (;;) {
+      const result = await sender.replay()
+      if (result.offline && !inSync) void registerSync()
+      const wait = result.nextDueAt === undefined ? Infinity : result.nextDueAt - Date.now()
+      if (result.offline || wait > settings.waitUpTo) return result
+      await sleep(Math.max(0, wait))
+    }
+  }
+  const knownQueues = async (): Promise<string[]> => {
+    if (settings.queues) return settings.queues
+    const databases = (await indexedDB.databases?.()) ?? []
+    const names = databases.map((d) => d.name ?? '').filter((n) => n.startsWith(DATABASE_PREFIX)).map((n) => n.slice(DATABASE_PREFIX.length))
+    return [...new Set([...names, ...queues.keys()])]
+  }
+  /** Resolves with whether every queue was sent through (throws otherwise: the sync event is retried). */
+  const replayAll = async (inSync = false): Promise<boolean> => {
+    const results = await Promise.all((await knownQueues()).map((name) => replay(name, inSync).catch(() => ({ offline: true, nextDueAt: undefined }))))
+    return results.every((r) => !r.offline)
+  }
+
+  /** Registers the sync tag unless it is registered already (then the browser retries it with its own backoff). */
+  const registerSync = async (): Promise<void> => {
+    const sync = (scope.registration as { sync?: { getTags(): Promise<string[]> } }).sync
+    if (sync && (await sync.getTags().catch((): string[] => [])).includes(SYNC_TAG)) return
+    await syncQueue.registerSync()
+  }
+  const syncQueue = new SyncQueue(SYNC_QUEUE, {
+    onSync: async () => {
+      if (!(await replayAll(true))) throw new ErrandError('INVALID_STATE', 'errand: some network jobs could not be sent yet; the browser will sync again.')
+    },
+  })
+
+  scope.addEventListener('message', (event) => {
+    const message = event as ExtendableMessageEvent
+    // Only same-origin pages speak to us.
+    if (message.origin !== scope.location.origin || message.source?.type !== 'window' || !isErrandMessage(message.data)) return
+    const data = message.data as ToServiceWorker
+    const port = message.ports[0]
+    const reply = (answer: FromServiceWorker): void => port?.postMessage(answer)
+    if (data.errand === 'ping') reply({ errand: 'pong', protocol: PROTOCOL })
+    else if (data.errand === 'replay' && typeof data.queue === 'string' && data.queue !== '') {
+      message.waitUntil(
+        replay(data.queue).then(
+          (result) => reply({ errand: 'replayed', offline: result.offline }),
+          (error: unknown) => reply({ errand: 'replayed', offline: false, error: String(error) }),
+        ),
+      )
+    }
+  })
+  scope.addEventListener('activate', () => void replayAll().catch(() => {}))
+  // Start-up: jobs left by a service worker that was stopped, or added while none ran.
+  void replayAll().catch(() => {})
+}

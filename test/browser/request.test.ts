@@ -1,0 +1,110 @@
+// queue.request() in the page (no service worker here, so mode 'page'): what is stored, what
+// bad input gets, and one real round trip to the test server that serves this page.
+import { describe, expect, test } from 'vitest'
+import { ErrandError } from '../../src/index.js'
+import { testQueue } from './helpers.js'
+
+type Queue = ReturnType<typeof testQueue>
+
+/** Every value of a store of the queue's database, read with IndexedDB itself. */
+async function rawStore(queue: Queue, store: 'jobs' | 'bodies'): Promise<unknown[]> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const open = indexedDB.open(`errand:${queue.name}`)
+    open.onsuccess = () => resolve(open.result)
+    open.onerror = () => reject(open.error)
+  })
+  try {
+    return await new Promise((resolve, reject) => {
+      const request = db.transaction(store).objectStore(store).getAll()
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+  } finally {
+    db.close()
+  }
+}
+
+describe('request() rejects bad input with INVALID_OPTION and writes nothing', () => {
+  const cases: [string, (queue: Queue) => Promise<unknown>, RegExp][] = [
+    ['a number as input', (q) => q.request(42 as never), /Expected `input` to be a URL \(string or URL\) or a Request, got `42` \(number\)/],
+    ['a non-http URL', (q) => q.request('ftp://example.test/file'), /an http: or https: URL/],
+    ['a malformed URL', (q) => q.request('http://[::1'), /Could not build the request/],
+    ['a GET with a body', (q) => q.request('/x', { method: 'GET', body: 'text' }), /Could not build the request/],
+    ['an unknown responseType', (q) => q.request('/x', undefined, { responseType: 'xml' as never }), /Expected `responseType` to be one of "json", "text", "blob", "arrayBuffer", "none"/],
+    ['statuses out of range in retryOn', (q) => q.request('/x', undefined, { retryOn: [42] }), /Expected `retryOn` to be an array of HTTP statuses/],
+    ['idempotencyKey: true', (q) => q.request('/x', undefined, { idempotencyKey: true as never }), /Expected `idempotencyKey` to be `false`/],
+    ['an unknown option', (q) => q.request('/x', undefined, { retries: 3 } as never), /Unknown option `retries`/],
+    ['a bad job option', (q) => q.request('/x', undefined, { attempts: 0 }), /Expected `attempts` to be an integer ≥ 1/],
+  ]
+  for (const [what, call, message] of cases) {
+    test(what, async () => {
+      const queue = testQueue()
+      const error = await call(queue).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(ErrandError)
+      expect((error as ErrandError).code).toBe('INVALID_OPTION')
+      expect((error as ErrandError).message).toMatch(message)
+      expect(await rawStore(queue, 'jobs')).toEqual([])
+      expect(await rawStore(queue, 'bodies')).toEqual([])
+    })
+  }
+
+  test('a body already read', async () => {
+    const queue = testQueue()
+    const used = new Request(location.origin, { method: 'POST', body: 'once' })
+    await used.text()
+    await expect(queue.request(used)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/^Could not (build|read) the request/) })
+    expect(await rawStore(queue, 'jobs')).toEqual([])
+  })
+})
+
+describe('what request() stores', () => {
+  test('a 9 MiB body in 4 MiB chunks beside a light record, deleted with the job', async () => {
+    const queue = testQueue()
+    await queue.pause() // pause() holds network jobs too: it stays queued
+    const bytes = new Uint8Array(9 * 1024 * 1024).map((_, i) => i % 251)
+    const job = await queue.request('/upload', { method: 'PUT', body: new Blob([bytes]) })
+    const [record] = (await rawStore(queue, 'jobs')) as { payload: Record<string, unknown>; kind: string; name: string }[]
+    expect(record).toMatchObject({ kind: 'network', name: 'request', state: 'queued', attempt: 0, payload: { method: 'PUT', url: `${location.origin}/upload`, bodySize: bytes.length, idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/) } })
+    const chunks = (await rawStore(queue, 'bodies')) as ArrayBuffer[]
+    expect(chunks.map((c) => c.byteLength)).toEqual([4 * 1024 * 1024, 4 * 1024 * 1024, 1024 * 1024])
+    const joined = new Uint8Array(await new Blob(chunks).arrayBuffer())
+    expect(joined.every((b, i) => b === i % 251)).toBe(true)
+    expect(await queue.remove(job.id)).toBe(true)
+    expect(await rawStore(queue, 'bodies')).toEqual([])
+  })
+
+  test('plain data is sent as JSON; Authorization and Cookie are never stored; idempotencyKey: false stores no key', async () => {
+    const queue = testQueue()
+    await queue.pause()
+    await queue.request('/notes', { method: 'POST', body: { text: 'hi' }, headers: { Authorization: 'Bearer secret', 'X-Trace': 't1' } }, { idempotencyKey: false })
+    const [record] = (await rawStore(queue, 'jobs')) as { payload: { headers: [string, string][]; idempotencyKey?: string } }[]
+    expect(Object.fromEntries(record!.payload.headers)).toEqual({ 'content-type': 'application/json', 'x-trace': 't1' })
+    expect(record!.payload).not.toHaveProperty('idempotencyKey')
+    const [body] = (await rawStore(queue, 'bodies')) as ArrayBuffer[]
+    expect(new TextDecoder().decode(body)).toBe('{"text":"hi"}')
+  })
+})
+
+test('without a service worker the page sends the request itself and result() is the response', async () => {
+  const queue = testQueue()
+  expect(queue.mode).toBe('page')
+  const job = await queue.request(location.href, undefined, { responseType: 'text' })
+  const response = await job.result()
+  expect(response).toMatchObject({ status: 200, headers: { 'content-type': expect.stringContaining('text/html') } })
+  expect(typeof response.body).toBe('string')
+  expect(await queue.capabilities()).toMatchObject({ mode: 'page', controlled: false, webLocks: true, serviceWorker: true })
+  expect(await queue.get(job.id)).toMatchObject({ state: 'completed', kind: 'network', attempt: 1 })
+})
+
+test('pause() holds network jobs too; start() sends them', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const job = await queue.request(location.href, undefined, { responseType: 'none' })
+  await queue.replay() // a pass runs, and claims nothing while paused
+  expect(await queue.get(job.id)).toMatchObject({ state: 'queued', attempt: 0 })
+  await queue.start()
+  expect(await job.result()).toEqual({ status: 200, statusText: 'OK', headers: expect.any(Object), body: null })
+})

@@ -1,0 +1,86 @@
+import { describe, expect, test } from 'vitest'
+import type { JobRecord } from '../../src/core/job.js'
+import { claim, fail, offline, start } from '../../src/core/transitions.js'
+import { retriable, retryAfter } from '../../src/net/policy.js'
+
+const NOW = 1_700_000_000_000
+
+function runningRequest(overrides: Partial<JobRecord> = {}): JobRecord {
+  const queued: JobRecord = {
+    id: 'job-1',
+    name: 'request',
+    kind: 'network',
+    payload: { url: 'https://example.test/notes', method: 'POST' },
+    state: 'queued',
+    priority: 0,
+    seq: 1,
+    runAt: NOW - 5000,
+    attempt: 0,
+    claims: 0,
+    stalls: 0,
+    maxAttempts: 3,
+    backoff: { type: 'fixed', delay: 100, maxDelay: 3_600_000, jitter: 0 },
+    timeout: 0,
+    progress: 0,
+    errors: [],
+    createdAt: NOW - 5000,
+    ...overrides,
+  }
+  return start(claim(queued, 'sw-1', NOW, 30_000), NOW)
+}
+
+describe('retryAfter', () => {
+  test('reads delta-seconds', () => {
+    expect(retryAfter('2', NOW)).toBe(NOW + 2000)
+    expect(retryAfter(' 120 ', NOW)).toBe(NOW + 120_000)
+  })
+  test('reads an HTTP date', () => {
+    expect(retryAfter('Wed, 21 Oct 2015 07:28:00 GMT', NOW)).toBe(Date.UTC(2015, 9, 21, 7, 28))
+  })
+  test('ignores what is neither', () => {
+    expect(retryAfter(null, NOW)).toBeUndefined()
+    expect(retryAfter('soon', NOW)).toBeUndefined()
+    expect(retryAfter('-3', NOW)).toBeUndefined()
+  })
+})
+
+describe('fail() for network jobs', () => {
+  test('`final` fails at once, attempts left or not, keeping the response on the error', () => {
+    const response = { status: 400, statusText: 'Bad Request', headers: {}, body: 'no' }
+    const failed = fail(runningRequest(), Object.assign(new Error('400'), { code: 'HTTP_STATUS', response }), NOW, 0, { final: true })
+    expect(failed).toMatchObject({ state: 'failed', attempt: 1, finishedAt: NOW })
+    expect(failed.errors[0]).toMatchObject({ code: 'HTTP_STATUS', response })
+  })
+  test('`notBefore` delays the retry past the backoff (Retry-After)', () => {
+    expect(fail(runningRequest(), new Error('503'), NOW, 0, { notBefore: NOW + 2000 })).toMatchObject({ state: 'delayed', runAt: NOW + 2000 })
+    // A Retry-After shorter than the backoff does not shorten it.
+    expect(fail(runningRequest(), new Error('503'), NOW, 0, { notBefore: NOW + 10 })).toMatchObject({ state: 'delayed', runAt: NOW + 100 })
+  })
+})
+
+describe('offline()', () => {
+  test('puts the job back in the queue without using up the attempt, and keeps the error', () => {
+    const back = offline(runningRequest(), Object.assign(new Error('Failed to fetch'), { code: 'NETWORK' }), NOW)
+    expect(back).toMatchObject({ state: 'queued', attempt: 0, claims: 1 })
+    expect(back).not.toHaveProperty('startedAt')
+    expect(back).not.toHaveProperty('owner')
+    expect(back).not.toHaveProperty('leaseExpiresAt')
+    expect(back.errors).toEqual([{ name: 'Error', message: 'Failed to fetch', stack: expect.any(String), code: 'NETWORK', at: NOW }])
+  })
+  test('never ends a job, however often the network is down', () => {
+    let record = runningRequest()
+    for (let i = 0; i < 10; i++) record = start(claim(offline(record, new Error('down'), NOW), 'sw-1', NOW, 30_000), NOW)
+    expect(record).toMatchObject({ state: 'running', attempt: 1, claims: 11 })
+  })
+})
+
+describe('retriable', () => {
+  test('408, 429 and 5xx retry by default; other statuses do not', () => {
+    expect([408, 429, 500, 502, 503, 599].map((s) => retriable(s, undefined))).toEqual(Array(6).fill(true))
+    expect([400, 401, 403, 404, 409, 422].map((s) => retriable(s, undefined))).toEqual(Array(6).fill(false))
+  })
+  test('`retryOn` replaces the default list', () => {
+    expect(retriable(409, [409])).toBe(true)
+    expect(retriable(503, [409])).toBe(false)
+  })
+})

@@ -13,6 +13,8 @@ export interface Received {
   path: string
   key: string | undefined
   authorization: string | undefined
+  /** The fixture's `x-sender` header: who sent it, `sw` or `page`. */
+  sender: string | undefined
   contentType: string | undefined
   size: number
   sha256: string
@@ -107,6 +109,7 @@ export async function startNetServer(): Promise<NetServer> {
       path: request.url ?? '',
       key,
       authorization: header('authorization'),
+      sender: header('x-sender'),
       contentType,
       size: body.length,
       sha256: sha(body),

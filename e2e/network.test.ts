@@ -200,3 +200,23 @@ test.describe('without a service worker', () => {
     expect(server.received.every((r) => r.authorization === 'Bearer e2e-secret-token')).toBe(true)
   })
 })
+
+test('a service worker that takes control while the page sends: the rest go through it, none is sent twice', async ({ page }) => {
+  test.setTimeout(60_000)
+  expect(await openNet(page, { queue: uniqueQueueName(), sw: false })).toBe('page')
+  server.fault = { kind: 'slow', ms: 300 }
+  const sent = await post(page, `${server.url}/handover`, 30)
+  await page.evaluate(() => window.errandNet.registerServiceWorker())
+  await expect.poll(() => page.evaluate(() => window.errandNet.mode())).toBe('sw')
+  await page.evaluate(() => window.errandNet.replay())
+  const results = await Promise.all(sent.map(({ id }) => resultOf(page, id)))
+  expect(results.map((r) => ('status' in r ? r.status : r.error.message))).toEqual(Array(30).fill(201))
+  // Each request went out exactly once: no resend, whoever sent it.
+  expect(server.received).toHaveLength(30)
+  expect(new Set(server.received.map((r) => r.key)).size).toBe(30)
+  // The page sent the first ones, the service worker the rest.
+  expect(server.received[0]?.sender).toBe('page')
+  expect(server.received.at(-1)?.sender).toBe('sw')
+  const jobs = await page.evaluate(() => window.errandNet.all())
+  expect(jobs.every((j) => j.state === 'completed' && j.attempt === 1)).toBe(true)
+})

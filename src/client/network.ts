@@ -115,7 +115,8 @@ export function createNetwork(options: NetworkOptions): Network {
       if (!reply) kick()
       result = { offline: reply?.errand === 'replayed' && reply.offline, nextDueAt: undefined }
     } else {
-      sender ??= createSender(options)
+      // Stops claiming as soon as a service worker running errand controls the page.
+      sender ??= createSender({ ...options, active: () => mode === 'page' })
       result = await sender.replay()
       if (result.offline) {
         dueAt(Date.now() + offlineDelay)

@@ -44,6 +44,8 @@ export interface SenderOptions {
   beforeSend?: BeforeSend
   /** Publishes an event to every page. */
   announce(message: QueueMessage): void
+  /** Checked before each claim: false ends the pass once the requests in flight are done (a page handing over to a service worker). */
+  active?: () => boolean
 }
 
 export interface PassResult {
@@ -152,7 +154,7 @@ export function createSender(options: SenderOptions): Sender {
     try {
       for (;;) {
         const free = parallel - inflight.size
-        if (!offline && free > 0) {
+        if (!offline && free > 0 && (options.active?.() ?? true)) {
           const claimed = await claimRequests(db, { owner, now: Date.now(), leaseMs, maxStalls, limit: free, recover, mine: new Set(inflight.keys()) })
           recover = 'expired'
           nextDueAt = claimed.nextDueAt

@@ -220,3 +220,11 @@ test('a service worker that takes control while the page sends: the rest go thro
   const jobs = await page.evaluate(() => window.errandNet.all())
   expect(jobs.every((j) => j.state === 'completed' && j.attempt === 1)).toBe(true)
 })
+
+test('a request slower than its timeout fails the attempt with JobTimeoutError and is retried', async ({ page }) => {
+  expect(await openNet(page, { queue: uniqueQueueName() })).toBe('sw')
+  server.fault = { kind: 'slow', ms: 1500 }
+  const [slow] = await post(page, `${server.url}/slow`, 1, { timeout: 300, attempts: 2, backoff: { type: 'fixed', delay: 50 } })
+  expect(await resultOf(page, slow!.id)).toMatchObject({ error: { name: 'JobTimeoutError', codes: ['JOB_TIMEOUT', 'JOB_TIMEOUT'] } })
+  expect(server.received.filter((r) => r.path === '/slow')).toHaveLength(2)
+})

@@ -115,8 +115,8 @@ export function createNetwork(options: NetworkOptions): Network {
       if (!reply) kick()
       result = { offline: reply?.errand === 'replayed' && reply.offline, nextDueAt: undefined }
     } else {
-      // Stops claiming as soon as a service worker running errand controls the page.
-      sender ??= createSender({ ...options, active: () => mode === 'page' })
+      // Stops claiming as soon as a service worker running errand controls the page, or the queue closes.
+      sender ??= createSender({ ...options, active: () => mode === 'page' && !options.closed.aborted })
       result = await sender.replay()
       if (result.offline) {
         dueAt(Date.now() + offlineDelay)

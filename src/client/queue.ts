@@ -319,7 +319,8 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       const { after } = await retryJob(await database(), id, Date.now())
       if (!after) return false
       bus.publish({ type: 'added', job: toJob(after) })
-      scheduler?.wake(after)
+      if (after.kind === 'cpu') scheduler?.wake(after)
+      else network.kick()
       return true
     },
     async remove(id) {

@@ -51,7 +51,11 @@ export interface JobHandle<P = unknown, R = unknown, N extends string = string> 
   logs(): Promise<LogLine[]>
 }
 
+/** A handle on a CPU job of the registry. */
 export type AnyJobHandleOf<J> = { [N in JobName<J>]: JobHandle<JobPayload<J, N>, JobResult<J, N>, N> }[JobName<J>]
+
+/** A handle on a network job (`queue.request()`). */
+export type RequestHandle<B = unknown> = JobHandle<StoredRequest, HttpResponse<B>, typeof REQUEST_JOB>
 
 /** Options of `openQueue()`. */
 export interface QueueOptions {
@@ -185,7 +189,7 @@ export interface Queue<J = JobDefinitions> {
     input: string | URL | Request,
     init?: RequestInitWithJson,
     options?: RequestOptions<T>,
-  ): Promise<JobHandle<StoredRequest, HttpResponse<ResponseBody<T, B>>, typeof REQUEST_JOB>>
+  ): Promise<RequestHandle<ResponseBody<T, B>>>
   /** Sends the network jobs that are due now (a page-side trigger: use it when your app knows the network is back). */
   replay(): Promise<void>
   /**
@@ -200,7 +204,7 @@ export interface Queue<J = JobDefinitions> {
   /** A snapshot of one job, or undefined. */
   get(id: string): Promise<AnyJobOf<J> | undefined>
   /** Re-attaches a handle to a job (for example after a reload), or undefined if there is no such job. */
-  job(id: string): Promise<AnyJobHandleOf<J> | undefined>
+  job(id: string): Promise<AnyJobHandleOf<J> | RequestHandle | undefined>
   /** A page of jobs, oldest first, through an index. */
   list(options?: ListOptions): Promise<AnyJobOf<J>[]>
   /** How many jobs are in each state. */

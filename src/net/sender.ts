@@ -107,7 +107,8 @@ async function send(db: Database, record: JobRecord, beforeSend: BeforeSend | un
     try {
       response = await fetch(request, { signal: timeout ? AbortSignal.any([signal, timeout]) : signal })
     } catch (error) {
-      if (timeout?.aborted) return { kind: 'failed', error: new ErrandError('TIMEOUT', `No response within the job's timeout of ${record.timeout} ms.`), final: false }
+      // Named like a CPU job's timeout, so result() rejects with JobTimeoutError.
+      if (timeout?.aborted) return { kind: 'failed', error: { name: 'JobTimeoutError', code: 'JOB_TIMEOUT', message: `No response within the job's timeout of ${record.timeout} ms.`, stack: '' }, final: false }
       if (signal.aborted) return { kind: 'failed', error: new ErrandError('JOB_CANCELLED', 'The job was cancelled while its request was in flight.'), final: true }
       if (error instanceof TypeError) return { kind: 'offline', error: new ErrandError('NETWORK', `No response from ${url}: ${error.message}`, { cause: error }) }
       throw error

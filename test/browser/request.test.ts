@@ -1,7 +1,7 @@
 // queue.request() in the page (no service worker here, so mode 'page'): what is stored, what
 // bad input gets, and one real round trip to the test server that serves this page.
 import { describe, expect, test } from 'vitest'
-import { ErrandError } from '../../src/index.js'
+import { ErrandError, type JobFailedError } from '../../src/index.js'
 import { testQueue } from './helpers.js'
 
 type Queue = ReturnType<typeof testQueue>
@@ -107,4 +107,19 @@ test('pause() holds network jobs too; start() sends them', async () => {
   expect(await queue.get(job.id)).toMatchObject({ state: 'queued', attempt: 0 })
   await queue.start()
   expect(await job.result()).toEqual({ status: 200, statusText: 'OK', headers: expect.any(Object), body: null })
+})
+
+test('a 4xx fails at once with the response on the error; retry() sends it again', async () => {
+  const queue = testQueue()
+  const job = await queue.request(`${location.origin}/no-such-file-${Date.now()}.txt`, undefined, { attempts: 5 })
+  const error = await job.result().then(
+    () => undefined,
+    (e: unknown) => e as JobFailedError,
+  )
+  expect(error?.name).toBe('JobFailedError')
+  expect(error?.errors).toHaveLength(1)
+  expect(error?.errors[0]).toMatchObject({ name: 'HttpStatusError', code: 'HTTP_STATUS', response: { status: 404 } })
+  expect(await queue.retry(job.id)).toBe(true)
+  await expect.poll(async () => (await queue.get(job.id))?.errors.length).toBe(2)
+  expect(await queue.get(job.id)).toMatchObject({ state: 'failed', attempt: 1 })
 })

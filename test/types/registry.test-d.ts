@@ -2,7 +2,7 @@
 // expect-error directive below marks a mistake users make; if one stopped being an error, tsc fails.
 import { expectTypeOf } from 'vitest'
 import { defineJobs } from '../../src/worker.js'
-import { openQueue, type Job, type JobHandle } from '../../src/index.js'
+import { openQueue, type HttpResponse, type Job, type JobHandle, type StoredRequest } from '../../src/index.js'
 
 const jobs = defineJobs({
   async thumbnail(input: { file: Blob; size: number }, ctx) {
@@ -61,6 +61,25 @@ async function typed() {
   })
   // @ts-expect-error: no such event
   queue.on('finished', () => {})
+
+  // Network jobs: the body type follows responseType; they are named 'request', kind 'network'.
+  const posted = await queue.request('/api/notes', { method: 'POST', body: { text: 'hi' } })
+  expectTypeOf(posted.name).toEqualTypeOf<'request'>()
+  expectTypeOf(await posted.result()).toEqualTypeOf<HttpResponse<unknown>>()
+  expectTypeOf((await (await queue.request<'json', { id: number }>('/api/notes', undefined, { responseType: 'json' })).result()).body).toEqualTypeOf<{ id: number }>()
+  expectTypeOf((await (await queue.request('/file', undefined, { responseType: 'blob' })).result()).body).toEqualTypeOf<Blob>()
+  expectTypeOf((await (await queue.request(new URL('https://example.test/'), undefined, { responseType: 'none' })).result()).body).toEqualTypeOf<null>()
+  // @ts-expect-error: not a response type
+  await queue.request('/file', undefined, { responseType: 'xml' })
+  // @ts-expect-error: `retries` is not an option (it is `attempts`)
+  await queue.request('/file', undefined, { retries: 3 })
+  // @ts-expect-error: the input is a URL or a Request
+  await queue.request(42)
+  queue.on('failed', ({ job }) => {
+    if (job.kind === 'network') expectTypeOf(job.payload).toEqualTypeOf<StoredRequest>()
+    if (job.name === 'request') expectTypeOf(job.result).toEqualTypeOf<HttpResponse | undefined>()
+    if (job.name === 'sum') expectTypeOf(job.result).toEqualTypeOf<number | undefined>()
+  })
 
   const again = await queue.job('id')
   if (again?.name === 'sum') expectTypeOf(await again.result()).toEqualTypeOf<number>()

@@ -175,10 +175,10 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       },
     )
     stopWatching = watchHeartbeat(() => dbReady.then((db) => getMeta(db, HEARTBEAT_KEY) as Promise<Heartbeat | undefined>), {
-      owner,
       leaseMs: settings.lease,
-      // Only while this page waits to lead: a leader does not watch itself.
-      steal: () => closeReason || !leadership || leadership.leading || leadership.steal(),
+      // Only while this page waits to lead: a leader does not read (nor hold a transaction on) the heartbeat.
+      waiting: () => !closeReason && leadership !== undefined && !leadership.leading,
+      steal: () => leadership?.steal(),
     })
   }
 

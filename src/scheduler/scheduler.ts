@@ -280,16 +280,20 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   }
 
   // Leases and the heartbeat are renewed every third of a lease, also with nothing running.
-  const stopRenewing = clock.every(leaseMs / 3, () => {
+  const renew = (): void => {
     if (stopping) return
     const ids = [...running.keys(), ...ready.map((r) => r.id)]
     renewLeases(db, owner, ids, Date.now() + leaseMs, Date.now()).then(
       (lost) => lost.forEach(abandon),
       (error: unknown) => emit({ type: 'error', error: error as ErrandError }),
     )
-  })
+  }
+  const stopRenewing = clock.every(leaseMs / 3, renew)
 
   wake()
+  // The first beat at once: followers then see this leader's own heartbeat, not the last
+  // one of its predecessor, and a leader stuck early has a beat that visibly stops.
+  renew()
   pruneSoon()
 
   return {

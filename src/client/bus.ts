@@ -7,8 +7,16 @@ import type { ControlMessage, EventName, QueueMessage } from '../core/events.js'
 
 type Listener = (message: QueueMessage) => void
 
+/**
+ * Presence: a bus says `hello` when it opens, every bus that hears it answers `here`, and
+ * `bye` when it closes. A page that knows no other page posts nothing: a one-tab app never
+ * pays for cloning its events. (A page that missed events while it was not known yet catches
+ * up from the store, as with any missed message.)
+ */
+type Presence = { type: 'hello' | 'here' | 'bye'; from: string }
+
 /** On the wire, an outcome says whether the page that announced it had a listener for it. */
-export type WireMessage = (QueueMessage & { seen?: boolean }) | ControlMessage
+export type WireMessage = (QueueMessage & { seen?: boolean }) | ControlMessage | Presence
 
 export interface Bus {
   /**
@@ -28,10 +36,15 @@ export interface Bus {
   close(): void
 }
 
-export function createBus(channelName: string, onRemote: (message: WireMessage) => void): Bus {
+const isPresence = (message: WireMessage): message is Presence => message.type === 'hello' || message.type === 'here' || message.type === 'bye'
+
+export function createBus(channelName: string, onRemote: (message: Exclude<WireMessage, Presence>) => void): Bus {
   const listeners = new Map<EventName, Set<Listener>>()
   const counted = new Map<EventName, number>()
   const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(channelName)
+  const self = Math.random().toString(36).slice(2)
+  /** Other pages known to listen on this channel. */
+  const peers = new Set<string>()
 
   const deliver = (message: QueueMessage): void => {
     for (const listener of listeners.get(message.type) ?? []) {
@@ -50,6 +63,14 @@ export function createBus(channelName: string, onRemote: (message: WireMessage) 
     channel.onmessage = (event: MessageEvent<WireMessage[] | WireMessage>) => {
       // An array from this version; a single message from another version of errand in another tab.
       for (const message of Array.isArray(event.data) ? event.data : [event.data]) {
+        if (isPresence(message)) {
+          if (message.type === 'bye') peers.delete(message.from)
+          else if (!peers.has(message.from)) {
+            peers.add(message.from)
+            if (message.type === 'hello') channel.postMessage([{ type: 'here', from: self } satisfies Presence])
+          }
+          continue
+        }
         if (message.type !== 'paused') {
           const { seen: _seen, ...plain } = message
           deliver(plain as QueueMessage)
@@ -58,6 +79,8 @@ export function createBus(channelName: string, onRemote: (message: WireMessage) 
       }
     }
   }
+
+  channel?.postMessage([{ type: 'hello', from: self } satisfies Presence])
 
   // Messages of one task go out as one post: a turn that settles 50 jobs is one message, not 50.
   let outbox: WireMessage[] = []
@@ -79,7 +102,7 @@ export function createBus(channelName: string, onRemote: (message: WireMessage) 
     }
   }
   const send = (message: WireMessage, now = false): void => {
-    if (!channel) return
+    if (!channel || peers.size === 0) return
     if (outbox.push(message) === 1 && !now) queueMicrotask(flush)
     if (now) flush()
   }
@@ -112,6 +135,12 @@ export function createBus(channelName: string, onRemote: (message: WireMessage) 
       }
     },
     close() {
+      flush()
+      try {
+        channel?.postMessage([{ type: 'bye', from: self } satisfies Presence])
+      } catch {
+        // already closed
+      }
       channel?.close()
       listeners.clear()
       counted.clear()

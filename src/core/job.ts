@@ -46,8 +46,9 @@ export interface JobRecord {
   /** Same as `key` while the job is unfinished: the unique index that dedupes. */
   activeKey?: string
   /**
-   * Set when the job finished and no page has yet delivered that outcome to a
-   * `queue.on()` listener (sparse index: the outcomes a page opened later replays).
+   * Set by the transition that finishes the job: no page has delivered this outcome to a
+   * `queue.on()` listener yet. The store moves it to its own store `unseen` (store/records.ts)
+   * and never keeps it on the stored record, so acknowledging never rewrites the job.
    */
   unseenAt?: number
   /** Last reported progress in [0, 1]. */

@@ -11,8 +11,10 @@
  * - A job is dispatched only after its claim committed, and in claim order.
  * - Group commit: whatever arrives while a turn is in flight goes in the next one, so
  *   under load one transaction settles many jobs. `prefetch` (how many claimed jobs may
- *   wait in `ready`) follows the completion rate: twice what the last turn settled,
- *   at least 1, so short jobs are batched and long ones are not hoarded.
+ *   wait in `ready`) follows the completion rate: four times what the last turn settled
+ *   (jobs claimed in a turn must last until the claims of the next one have committed,
+ *   and every turn claims, so the buffer never runs dry between two turns), at least 1,
+ *   so short jobs are batched and long ones are not hoarded.
  * - `ready` never holds a job behind one of a better priority: a better job added or
  *   promoted makes the next turn release `ready` and claim again. Pausing and stopping
  *   release it too.
@@ -144,7 +146,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       })
       recoverForeign = false
       if (outcomes.length === 0) isolate = false
-      prefetch = Math.min(MAX_PREFETCH, Math.max(1, 2 * result.settled.length))
+      prefetch = Math.min(MAX_PREFETCH, Math.max(1, 4 * result.settled.length))
       if (result.settled.length) pruneSoon()
       for (const record of result.settled) announce(record)
       for (const record of result.stalled) announce(record)

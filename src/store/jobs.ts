@@ -74,11 +74,17 @@ export function renewLeases(db: Database, owner: string, ids: readonly string[],
 
 /** A user command on one job, strict. `change` returns undefined to leave the job as it is. */
 function changeJob(db: Database, id: string, what: string, change: (record: JobRecord) => JobRecord | undefined): Promise<{ before: JobRecord | undefined; after: JobRecord | undefined }> {
-  return write(db, ['jobs'], 'strict', what, async (tx) => {
-    const store = tx.objectStore('jobs')
-    const before = await store.get(id)
+  return write(db, ['jobs', 'unseen'], 'strict', what, async (tx) => {
+    const before = await tx.objectStore('jobs').get(id)
     const after = before && change(before)
-    if (after) await store.put(after)
+    if (after) {
+      // A cancelled job's outcome is unseen; a retried job is no outcome any more.
+      const { unseenAt, ...stored } = after
+      const unseen = tx.objectStore('unseen')
+      void quiet<unknown>(unseenAt === undefined ? unseen.delete(id) : unseen.put(unseenAt, id))
+      // Awaited: a put that breaks the unique key index rejects with ConstraintError, reported as INVALID_STATE.
+      await tx.objectStore('jobs').put(stored)
+    }
     return { before, after }
   })
 }
@@ -91,15 +97,18 @@ export const retryJob = (db: Database, id: string, now: number) =>
 
 /** Cancels every job that has not started (queued, delayed, and claimed but not yet handed to a worker) in one transaction. */
 export function cancelWaiting(db: Database, now: number): Promise<JobRecord[]> {
-  return write(db, ['jobs'], 'strict', 'Could not clear the queue.', async (tx) => {
+  return write(db, ['jobs', 'unseen'], 'strict', 'Could not clear the queue.', async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)
+    const unseen = tx.objectStore('unseen')
     const cancelled: JobRecord[] = []
     for (const state of ['queued', 'delayed', 'running']) {
       let cursor = await index.openCursor(stateRange(state))
       for (; cursor; cursor = await cursor.continue()) {
         if (state === 'running' && cursor.value.startedAt !== undefined) continue
         const next = transition.cancel(cursor.value, now)
-        await cursor.update(next)
+        const { unseenAt, ...stored } = next
+        void quiet(unseen.put(unseenAt ?? now, next.id))
+        await cursor.update(stored)
         cancelled.push(next)
       }
     }
@@ -109,12 +118,12 @@ export function cancelWaiting(db: Database, now: number): Promise<JobRecord[]> {
 
 /** Deletes a job, its log lines and its request body in one transaction. */
 export function removeJob(db: Database, id: string): Promise<JobRecord | undefined> {
-  return write(db, ['jobs', 'logs', 'bodies'], 'strict', `Could not remove job ${id}.`, async (tx) => {
+  return write(db, ['jobs', 'logs', 'bodies', 'unseen'], 'strict', `Could not remove job ${id}.`, async (tx) => {
     const jobs = tx.objectStore('jobs')
     const record = await jobs.get(id)
     if (!record) return undefined
     const own = jobRange(id)
-    await Promise.all([jobs.delete(id), tx.objectStore('logs').delete(own), tx.objectStore('bodies').delete(own)])
+    await Promise.all([jobs.delete(id), tx.objectStore('logs').delete(own), tx.objectStore('bodies').delete(own), tx.objectStore('unseen').delete(id)])
     return record
   })
 }
@@ -125,12 +134,11 @@ export function setMeta(db: Database, key: string, value: unknown): Promise<void
   })
 }
 
-/** Marks outcomes as delivered (another tab's event reached a listener here). */
+/** Marks outcomes as delivered: deletes their unseen marks (the jobs themselves are not rewritten). */
 export function acknowledge(db: Database, ids: readonly string[]): Promise<void> {
-  return write(db, ['jobs'], 'relaxed', 'Could not record delivered outcomes.', async (tx) => {
-    const store = tx.objectStore('jobs')
-    const records = await Promise.all(ids.map((id) => store.get(id)))
-    await Promise.all(records.map((r) => r?.unseenAt !== undefined && quiet(store.put(transition.seen(r)))))
+  return write(db, ['unseen'], 'relaxed', 'Could not record delivered outcomes.', async (tx) => {
+    const unseen = tx.objectStore('unseen')
+    await Promise.all(ids.map((id) => quiet(unseen.delete(id))))
   })
 }
 
@@ -140,10 +148,20 @@ export function acknowledge(db: Database, ids: readonly string[]): Promise<void>
  * never replay the same outcome.
  */
 export function takeUnseen(db: Database, states: ReadonlySet<string>): Promise<JobRecord[]> {
-  return write(db, ['jobs'], 'relaxed', 'Could not read outcomes to replay.', async (tx) => {
-    const store = tx.objectStore('jobs')
-    const unseen = (await store.index(INDEX.unseen).getAll()).filter((r) => states.has(r.state))
-    await Promise.all(unseen.map((r) => quiet(store.put(transition.seen(r)))))
-    return unseen
+  return write(db, ['jobs', 'unseen'], 'relaxed', 'Could not read outcomes to replay.', async (tx) => {
+    const unseen = tx.objectStore('unseen')
+    const jobs = tx.objectStore('jobs')
+    const [ids, times] = await Promise.all([unseen.getAllKeys(), unseen.getAll()])
+    const records = await Promise.all(ids.map((id) => jobs.get(id)))
+    const taken: { record: JobRecord; at: number }[] = []
+    records.forEach((record, i) => {
+      const id = ids[i]!
+      // A mark whose job is gone, or was retried meanwhile, is stale: drop it.
+      if (!record || !isFinished(record.state)) return void quiet(unseen.delete(id))
+      if (!states.has(record.state)) return
+      taken.push({ record, at: times[i] ?? 0 })
+      void quiet(unseen.delete(id))
+    })
+    return taken.sort((a, b) => a.at - b.at).map((t) => t.record)
   })
 }

@@ -21,7 +21,7 @@ const BATCH = 100
  * oldest (by creation) first. Resolves with how many it deleted: call again until 0.
  */
 export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancelled', rule: KeepRule, now: number): Promise<number> {
-  return write(db, ['jobs', 'logs', 'bodies'], 'relaxed', `Could not prune ${state} jobs.`, async (tx) => {
+  return write(db, ['jobs', 'logs', 'bodies', 'unseen'], 'relaxed', `Could not prune ${state} jobs.`, async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)
     const range = IDBKeyRange.bound([state], [state, []])
     const excess = rule.count === undefined ? 0 : Math.max(0, (await index.count(range)) - rule.count)
@@ -36,7 +36,8 @@ export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancel
     const jobs = tx.objectStore('jobs')
     const logs = tx.objectStore('logs')
     const bodies = tx.objectStore('bodies')
-    await Promise.all(doomed.flatMap((r) => [quiet(jobs.delete(r.id)), quiet(logs.delete(jobRange(r.id))), quiet(bodies.delete(jobRange(r.id)))]))
+    const unseen = tx.objectStore('unseen')
+    await Promise.all(doomed.flatMap((r) => [quiet(jobs.delete(r.id)), quiet(logs.delete(jobRange(r.id))), quiet(bodies.delete(jobRange(r.id))), quiet(unseen.delete(r.id))]))
     return doomed.length
   })
 }

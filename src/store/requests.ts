@@ -8,7 +8,8 @@ import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { jobRange, PAUSED_KEY } from './jobs.js'
 import { INDEX, type Database } from './schema.js'
-import { quiet, read, write } from './transact.js'
+import { jobStores, putJob } from './records.js'
+import { read, write } from './transact.js'
 
 const QUEUED = IDBKeyRange.bound(['queued', 'network', -Infinity, -Infinity], ['queued', 'network', Infinity, Infinity])
 const RUNNING = IDBKeyRange.bound(['running'], ['running', []])
@@ -40,27 +41,28 @@ export interface ClaimOutput {
 /** Promotes due network jobs, recovers orphaned ones and claims the next `limit` (none while the queue is paused), in one transaction. */
 export function claimRequests(db: Database, input: ClaimInput): Promise<ClaimOutput> {
   const { owner, now, leaseMs, maxStalls, limit, mine } = input
-  return write(db, ['jobs', 'meta'], 'relaxed', 'Could not claim network jobs.', async (tx) => {
+  return write(db, ['jobs', 'meta', 'unseen'], 'relaxed', 'Could not claim network jobs.', async (tx) => {
     const jobs = tx.objectStore('jobs')
+    const stores = jobStores(tx)
     const [paused, due, running] = await Promise.all([
       tx.objectStore('meta').get(PAUSED_KEY),
       jobs.index(INDEX.due).getAll(IDBKeyRange.bound(['delayed', -Infinity], ['delayed', now])),
       input.recover === 'all' ? jobs.index(INDEX.state).getAll(RUNNING) : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
     ])
     const pending: Promise<unknown>[] = []
-    for (const record of due) if (record.kind === 'network') pending.push(quiet(jobs.put(transition.promote(record))))
+    for (const record of due) if (record.kind === 'network') putJob(stores, transition.promote(record))
     const stalled: JobRecord[] = []
     for (const record of running) {
       if (record.kind !== 'network' || record.state !== 'running' || mine.has(record.id)) continue
       const next = record.startedAt === undefined ? transition.release(record) : transition.stall(record, now, maxStalls)
-      pending.push(quiet(jobs.put(next)))
+      putJob(stores, next)
       if (record.startedAt !== undefined) stalled.push(next)
     }
     // Requests run in order: this read sees the promotions and recoveries above.
     // pause() holds network jobs too (the flag is in the store, so the service worker sees it).
     const head = limit > 0 && paused !== true ? await jobs.index(INDEX.next).getAll(QUEUED, limit) : []
     const claimed = head.map((r) => transition.start(transition.claim(r, owner, now, leaseMs), now))
-    for (const record of claimed) pending.push(quiet(jobs.put(record)))
+    for (const record of claimed) putJob(stores, record)
     const nextDueAt = await nextDue(jobs.index(INDEX.due), now)
     await Promise.all(pending)
     return { claimed, stalled, nextDueAt }
@@ -99,8 +101,9 @@ export type SendOutcome =
 
 /** Records outcomes of sends, fenced; returns the records that changed (refused ones are left out). */
 export function settleRequests(db: Database, owner: string, outcomes: readonly { id: string; claim: number; outcome: SendOutcome }[], now: number): Promise<JobRecord[]> {
-  return write(db, ['jobs'], 'relaxed', 'Could not record the outcome of network jobs.', async (tx) => {
+  return write(db, ['jobs', 'unseen'], 'relaxed', 'Could not record the outcome of network jobs.', async (tx) => {
     const jobs = tx.objectStore('jobs')
+    const stores = jobStores(tx)
     const records = await Promise.all(outcomes.map((o) => jobs.get(o.id)))
     const settled: JobRecord[] = []
     outcomes.forEach(({ claim, outcome }, i) => {
@@ -111,7 +114,7 @@ export function settleRequests(db: Database, owner: string, outcomes: readonly {
       else if (outcome.kind === 'offline') next = transition.offline(record, outcome.error, now)
       else next = transition.fail(record, outcome.error, now, Math.random(), outcome)
       settled.push(next)
-      void quiet(jobs.put(next))
+      putJob(stores, next)
     })
     return settled
   })

@@ -24,8 +24,6 @@ export const INDEX = {
   state: 'state',
   /** Listing by name, oldest first. */
   name: 'name',
-  /** Finished jobs whose outcome no page has seen yet, by finish time (sparse). */
-  unseen: 'unseen',
 } as const
 
 export interface ErrandSchema extends DBSchema {
@@ -39,9 +37,10 @@ export interface ErrandSchema extends DBSchema {
       key: string
       state: [JobState, string]
       name: [string, string]
-      unseen: number
     }
   }
+  /** Outcomes no page has delivered to a listener yet: job id → finish time (see records.ts). */
+  unseen: { key: string; value: number }
   logs: { key: [string, number]; value: LogRecord }
   /** Request bodies of network jobs, in chunks of at most BODY_CHUNK bytes: key [jobId, chunk number]. */
   bodies: { key: [string, number]; value: ArrayBuffer }
@@ -72,8 +71,8 @@ export async function openDatabase(queueName: string, hooks: OpenHooks): Promise
           jobs.createIndex(INDEX.name, ['name', 'id'])
           database.createObjectStore('logs', { keyPath: ['jobId', 'seq'] })
           database.createObjectStore('meta')
-          jobs.createIndex(INDEX.unseen, 'unseenAt')
           database.createObjectStore('bodies')
+          database.createObjectStore('unseen')
         }
       },
       blocking(_current, next) {

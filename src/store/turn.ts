@@ -24,6 +24,7 @@
 import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { INDEX, type Database } from './schema.js'
+import { getJobs, jobStores, putJob } from './records.js'
 import { quiet, write } from './transact.js'
 
 /** Queued CPU jobs (network jobs are claimed by the sender: src/net/). */
@@ -88,9 +89,10 @@ const holds = (record: JobRecord | undefined, run: { owner: string; claim: numbe
 
 export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
   const { owner, now, leaseMs, maxStalls, logLimit, mine, outcomes, reports } = input
-  return write(db, ['jobs', 'logs'], 'relaxed', 'Could not record job outcomes and claim jobs.', async (tx) => {
+  return write(db, ['jobs', 'logs', 'unseen'], 'relaxed', 'Could not record job outcomes and claim jobs.', async (tx) => {
     const jobs = tx.objectStore('jobs')
     const logs = tx.objectStore('logs')
+    const stores = jobStores(tx)
     const pending: Promise<unknown>[] = []
 
     // 1. Everything this turn needs to read, at once.
@@ -98,7 +100,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const touched = [...new Set([...started, ...reports, ...outcomes, ...release].map((r) => r.id))]
     const head = (): Promise<JobRecord[]> => (input.claim > 0 ? jobs.index(INDEX.next).getAll(QUEUED, input.claim) : Promise.resolve([]))
     const [records, lineCounts, due, orphans, firstHead] = await Promise.all([
-      Promise.all(touched.map((id) => jobs.get(id))),
+      getJobs(jobs, touched),
       Promise.all(reports.map((r) => (r.logs.length ? logs.count(IDBKeyRange.bound([r.id, -Infinity], [r.id, Infinity])) : 0))),
       jobs.index(INDEX.due).getAll(IDBKeyRange.bound(['delayed', -Infinity], ['delayed', now])),
       input.recoverForeign
@@ -143,21 +145,21 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     }
     touched.forEach((id, i) => {
       const record = current.get(id)
-      if (record && record !== records[i]) pending.push(quiet(jobs.put(record)))
+      if (record && record !== records[i]) putJob(stores, record)
     })
-    for (const record of due) pending.push(quiet(jobs.put(transition.promote(record))))
+    for (const record of due) putJob(stores, transition.promote(record))
     const stalled: JobRecord[] = []
     for (const record of orphans) {
       // Network jobs are the sender's: it recovers them under its own lock (src/store/requests.ts).
       if (record.state !== 'running' || record.kind !== 'cpu' || (record.owner === owner && mine.has(record.id)) || current.has(record.id)) continue
       if (record.startedAt === undefined) {
         // Claimed by a leader that is gone, never started: back to the queue, no stall, no event.
-        pending.push(quiet(jobs.put(transition.release(record))))
+        putJob(stores, transition.release(record))
         released.push(record.id)
         continue
       }
       const next = transition.stall(record, now, maxStalls)
-      pending.push(quiet(jobs.put(next)))
+      putJob(stores, next)
       stalled.push(next)
     }
 
@@ -166,7 +168,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     // order, so that read sees them.
     const requeued = due.length > 0 || released.length > 0 || [...settled, ...stalled].some((r) => r.state === 'queued')
     const claimed = (requeued && input.claim > 0 ? await head() : firstHead).map((r) => transition.claim(r, owner, now, leaseMs))
-    for (const record of claimed) pending.push(quiet(jobs.put(record)))
+    for (const record of claimed) putJob(stores, record)
 
     // 4. When to wake up next: needed only when the scheduler may go to sleep.
     let wakeAt: number | undefined

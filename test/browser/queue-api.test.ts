@@ -114,10 +114,40 @@ test('other tabs hear `started` for every job, also with ArrayBuffer payloads', 
     for (const message of event.data) if (message.type === 'started') started.push(message.job!.id)
   }
   try {
+    // Another page's queue says hello when it opens; the queue then posts its events.
+    otherTab.postMessage([{ type: 'hello', from: 'other-tab' }])
+    await new Promise((resolve) => setTimeout(resolve, 50))
     const jobs = await queue.addAll(Array.from({ length: 3 }, () => ({ name: 'bytes' as const, payload: { buffer: new Uint8Array(16).buffer } })))
     for (const job of jobs) await job.result()
     await new Promise((resolve) => setTimeout(resolve, 100))
     expect(started).toEqual(jobs.map((j) => j.id))
+  } finally {
+    otherTab.close()
+  }
+})
+
+test('a page that knows no other page posts no events (nothing is cloned for nobody); one that says hello gets them, until it says bye', async () => {
+  const queue = testQueue()
+  const otherTab = new BroadcastChannel(`errand:${queue.name}`)
+  const heard: string[] = []
+  otherTab.onmessage = (event: MessageEvent<{ type: string }[]>) => void heard.push(...event.data.map((m) => m.type))
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 100))
+  try {
+    await (await queue.add('add', { a: 1, b: 1 })).result()
+    await settle()
+    expect(heard).toEqual([])
+    otherTab.postMessage([{ type: 'hello', from: 'other-tab' }])
+    await settle()
+    expect(heard).toEqual(['here'])
+    await (await queue.add('add', { a: 2, b: 2 })).result()
+    await settle()
+    expect(heard).toEqual(expect.arrayContaining(['added', 'started', 'completed']))
+    heard.length = 0
+    otherTab.postMessage([{ type: 'bye', from: 'other-tab' }])
+    await settle()
+    await (await queue.add('add', { a: 3, b: 3 })).result()
+    await settle()
+    expect(heard).toEqual([])
   } finally {
     otherTab.close()
   }

@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url'
 import { createServer, type ViteDevServer } from 'vite'
 import { expect, test, uniqueQueueName } from './helpers'
-import { startNetServer, type NetServer } from './net-server'
+import { startNetServer, type NetServer } from '../scripts/net-server.mjs'
 
 let dev: ViteDevServer
 let api: NetServer

@@ -3,7 +3,7 @@
 // that can refuse connections, fail with a status, or answer slowly.
 import type { Page } from '@playwright/test'
 import { expect, test, uniqueQueueName } from './helpers'
-import { startNetServer, type NetServer } from './net-server'
+import { startNetServer, type NetServer } from '../scripts/net-server.mjs'
 import type { NetOpenOptions } from './fixture/net-api'
 
 let server: NetServer
@@ -29,8 +29,8 @@ test('server down → 50 POSTs of 10 KiB → server up → every job completes, 
   const url = `${server.url}/notes`
   const sent: { id: string; sha256: string[] }[] = []
   for (let i = 0; i < 50; i++) sent.push(await page.evaluate(([u, n]) => window.errandNet.request(u, { method: 'POST', headers: { 'content-type': 'text/plain' } }, { kind: 'text', size: 10_240, seed: `note-${n}` }), [url, i] as const))
-  // Nothing got through; the jobs wait, none failed.
-  await expect.poll(() => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.map((j) => j.state)))).toEqual(Array(50).fill('queued'))
+  // Nothing got through; the jobs wait, none failed. (Each add asks the service worker for a pass, which finds the server down: slow on a loaded machine.)
+  await expect.poll(() => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.map((j) => j.state))), { timeout: 30_000 }).toEqual(Array(50).fill('queued'))
   await server.start()
   await page.evaluate(() => window.errandNet.replay())
   const results = await Promise.all(sent.map(({ id }) => page.evaluate((jobId) => window.errandNet.result(jobId), id)))
@@ -190,7 +190,7 @@ test.describe('without a service worker', () => {
     expect(await page.evaluate(() => window.errandNet.capabilities())).toMatchObject({ mode: 'page', controlled: false, webLocks: true })
     await server.stop()
     const sent = await post(page, `${server.url}/page`, 50)
-    await expect.poll(() => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.every((j) => j.state === 'queued' && j.attempt === 0)))).toBe(true)
+    await expect.poll(() => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.every((j) => j.state === 'queued' && j.attempt === 0))), { timeout: 30_000 }).toBe(true)
     await server.start()
     await page.evaluate(() => window.errandNet.replay())
     const results = await Promise.all(sent.map(({ id }) => resultOf(page, id)))

@@ -2,8 +2,10 @@
 // calls them through Playwright's page.evaluate(). 'errand' resolves to the built
 // dist/ (see vite.config.ts next to this file), so this measures the package.
 import * as cases from './cases'
+import * as network from './network'
 
-export type BenchApi = typeof cases
+const api = { ...cases, ...network }
+export type BenchApi = typeof api
 
 declare global {
   interface Window {
@@ -11,4 +13,4 @@ declare global {
   }
 }
 
-window.errandBench = cases
+window.errandBench = api

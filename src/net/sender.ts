@@ -25,7 +25,7 @@ import type { QueueMessage } from '../core/events.js'
 import { toJob, type Job, type JobRecord } from '../core/job.js'
 import { announcement } from '../core/events.js'
 import { renewLeases } from '../store/jobs.js'
-import { claimRequests, readBody, settleRequests, type SendOutcome } from '../store/requests.js'
+import { sendTurn, type SendOutcome } from '../store/requests.js'
 import type { Database } from '../store/schema.js'
 import { retryAfter, retriable } from './policy.js'
 import type { HttpResponse, StoredRequest } from './types.js'
@@ -93,11 +93,10 @@ class HttpStatusError extends ErrandError {
 }
 
 /** Sends one claimed job; never throws: every ending is an outcome. */
-async function send(db: Database, record: JobRecord, beforeSend: BeforeSend | undefined, signal: AbortSignal): Promise<SendOutcome> {
+async function send(record: JobRecord, chunks: ArrayBuffer[], beforeSend: BeforeSend | undefined, signal: AbortSignal): Promise<SendOutcome> {
   const stored = record.payload as StoredRequest
   let response: Response
   try {
-    const chunks = stored.bodySize > 0 ? await readBody(db, record.id) : []
     const headers = new Headers(stored.headers)
     if (stored.idempotencyKey) headers.set('idempotency-key', stored.idempotencyKey)
     const { url, method, credentials, mode, cache, redirect, referrerPolicy, integrity } = stored
@@ -130,7 +129,10 @@ export function createSender(options: SenderOptions): Sender {
 
   const pass = async (recover: 'all' | 'expired'): Promise<PassResult> => {
     const db = await options.db()
-    const inflight = new Map<string, { claim: number; abort: AbortController; done: Promise<void> }>()
+    /** Sends in flight, and sends that ended and wait for the next turn to record them. */
+    const inflight = new Map<string, { abort: AbortController }>()
+    let ended: { record: JobRecord; outcome: SendOutcome }[] = []
+    let wakeUp: (() => void) | undefined
     let offline = false
     let nextDueAt: number | undefined
     const renew = setInterval(() => {
@@ -144,33 +146,55 @@ export function createSender(options: SenderOptions): Sender {
     }, leaseMs / 3)
     /** A server answered in this pass: a request that got no answer is then at fault itself (CORS, a blocked host), not the network. */
     let answered = false
-    const settle = async (record: JobRecord, sent: SendOutcome): Promise<void> => {
+    const finish = (record: JobRecord, sent: SendOutcome): void => {
       let outcome = sent
       if (outcome.kind === 'completed' || (outcome.kind === 'failed' && outcome.error instanceof HttpStatusError)) answered = true
       if (outcome.kind === 'offline' && answered) outcome = { kind: 'failed', error: outcome.error, final: false }
       if (outcome.kind === 'offline') offline = true
-      const [next] = await settleRequests(db, owner, [{ id: record.id, claim: record.claims, outcome }], Date.now()).catch(() => [])
-      if (next) options.announce(next.state === 'queued' && outcome.kind === 'offline' ? { type: 'retrying', job: toJob(next), error: next.errors[next.errors.length - 1]! } : announcement(next))
+      inflight.delete(record.id)
+      ended.push({ record, outcome })
+      wakeUp?.()
     }
     try {
+      // One transaction per step records what ended and claims what there is room for:
+      // sends that end while it runs are recorded by the next one.
       for (;;) {
-        const free = parallel - inflight.size
-        if (!offline && free > 0 && (options.active?.() ?? true)) {
-          const claimed = await claimRequests(db, { owner, now: Date.now(), leaseMs, maxStalls, limit: free, recover, mine: new Set(inflight.keys()) })
+        const outcomes = ended
+        ended = []
+        const limit = offline || !(options.active?.() ?? true) ? 0 : parallel - inflight.size
+        if (outcomes.length || limit > 0) {
+          const turn = await sendTurn(db, {
+            owner,
+            now: Date.now(),
+            leaseMs,
+            maxStalls,
+            limit,
+            recover,
+            mine: new Set(inflight.keys()),
+            outcomes: outcomes.map(({ record, outcome }) => ({ id: record.id, claim: record.claims, outcome })),
+          }).catch((error: unknown) => {
+            // Not recorded: those jobs stay running under our lease, and are recovered (sent again) once it expires.
+            options.announce({ type: 'error', error: error as Error })
+            return undefined
+          })
+          if (!turn) break
           recover = 'expired'
-          nextDueAt = claimed.nextDueAt
-          for (const record of claimed.stalled) options.announce(announcement(record))
-          for (const record of claimed.claimed) {
+          nextDueAt = turn.nextDueAt
+          for (const next of turn.settled) {
+            const offlineAgain = next.state === 'queued' && outcomes.find((o) => o.record.id === next.id)?.outcome.kind === 'offline'
+            options.announce(offlineAgain ? { type: 'retrying', job: toJob(next), error: next.errors[next.errors.length - 1]! } : announcement(next))
+          }
+          for (const record of turn.stalled) options.announce(announcement(record))
+          for (const record of turn.claimed) {
             options.announce({ type: 'started', job: toJob(record) })
             const abort = new AbortController()
-            const done = send(db, record, options.beforeSend, abort.signal)
-              .then((outcome) => settle(record, outcome))
-              .finally(() => inflight.delete(record.id))
-            inflight.set(record.id, { claim: record.claims, abort, done })
+            inflight.set(record.id, { abort })
+            void send(record, turn.bodies.get(record.id) ?? [], options.beforeSend, abort.signal).then((outcome) => finish(record, outcome))
           }
         }
-        if (inflight.size === 0) break
-        await Promise.race([...inflight.values()].map((f) => f.done))
+        if (inflight.size === 0 && ended.length === 0) break
+        if (ended.length === 0) await new Promise<void>((resolve) => (wakeUp = resolve))
+        wakeUp = undefined
       }
     } finally {
       clearInterval(renew)

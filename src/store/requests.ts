@@ -14,7 +14,7 @@ import { read, write } from './transact.js'
 const QUEUED = IDBKeyRange.bound(['queued', 'network', -Infinity, -Infinity], ['queued', 'network', Infinity, Infinity])
 const RUNNING = IDBKeyRange.bound(['running'], ['running', []])
 
-export interface ClaimInput {
+export interface TurnInput {
   owner: string
   now: number
   leaseMs: number
@@ -27,45 +27,71 @@ export interface ClaimInput {
    */
   recover: 'all' | 'expired'
   mine: ReadonlySet<string>
+  /** Sends that ended since the last turn: recorded first, fenced. */
+  outcomes: readonly { id: string; claim: number; outcome: SendOutcome }[]
 }
 
-export interface ClaimOutput {
+export interface TurnOutput {
+  /** Outcomes recorded (refused ones, from a claim that is no longer current, are left out). */
+  settled: JobRecord[]
   /** Claimed and marked started: the caller sends them now. */
   claimed: JobRecord[]
+  /** The request bodies of the claimed jobs, by id. */
+  bodies: Map<string, ArrayBuffer[]>
   /** Recovered from a sender that vanished mid-send: back to queued, or failed (STALLED). */
   stalled: JobRecord[]
   /** When the next delayed network job is due, if any. */
   nextDueAt: number | undefined
 }
 
-/** Promotes due network jobs, recovers orphaned ones and claims the next `limit` (none while the queue is paused), in one transaction. */
-export function claimRequests(db: Database, input: ClaimInput): Promise<ClaimOutput> {
-  const { owner, now, leaseMs, maxStalls, limit, mine } = input
-  return write(db, ['jobs', 'meta', 'unseen'], 'relaxed', 'Could not claim network jobs.', async (tx) => {
+/**
+ * The sender's one transaction per step: records the outcomes of finished sends, promotes
+ * due network jobs, recovers orphaned ones, claims the next `limit` (none while the queue is
+ * paused) and reads their bodies. Requests are issued without awaiting each other.
+ */
+export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
+  const { owner, now, leaseMs, maxStalls, limit, mine, outcomes } = input
+  return write(db, ['jobs', 'meta', 'unseen', 'bodies'], 'relaxed', 'Could not record and claim network jobs.', async (tx) => {
     const jobs = tx.objectStore('jobs')
     const stores = jobStores(tx)
-    const [paused, due, running] = await Promise.all([
+    const [paused, due, running, records] = await Promise.all([
       tx.objectStore('meta').get(PAUSED_KEY),
       jobs.index(INDEX.due).getAll(IDBKeyRange.bound(['delayed', -Infinity], ['delayed', now])),
       input.recover === 'all' ? jobs.index(INDEX.state).getAll(RUNNING) : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
+      Promise.all(outcomes.map((o) => jobs.get(o.id))),
     ])
-    const pending: Promise<unknown>[] = []
+    const settled: JobRecord[] = []
+    outcomes.forEach(({ claim, outcome }, i) => {
+      const record = records[i]
+      if (!record || record.state !== 'running' || record.owner !== owner || record.claims !== claim) return
+      let next: JobRecord
+      if (outcome.kind === 'completed') next = transition.complete(record, outcome.result, now)
+      else if (outcome.kind === 'offline') next = transition.offline(record, outcome.error, now)
+      else next = transition.fail(record, outcome.error, now, Math.random(), outcome)
+      settled.push(next)
+      putJob(stores, next)
+    })
     for (const record of due) if (record.kind === 'network') putJob(stores, transition.promote(record))
     const stalled: JobRecord[] = []
+    const ended = new Set(outcomes.map((o) => o.id))
     for (const record of running) {
-      if (record.kind !== 'network' || record.state !== 'running' || mine.has(record.id)) continue
+      if (record.kind !== 'network' || record.state !== 'running' || mine.has(record.id) || ended.has(record.id)) continue
       const next = record.startedAt === undefined ? transition.release(record) : transition.stall(record, now, maxStalls)
       putJob(stores, next)
       if (record.startedAt !== undefined) stalled.push(next)
     }
-    // Requests run in order: this read sees the promotions and recoveries above.
+    // Requests run in order: this read sees the outcomes, promotions and recoveries above.
     // pause() holds network jobs too (the flag is in the store, so the service worker sees it).
     const head = limit > 0 && paused !== true ? await jobs.index(INDEX.next).getAll(QUEUED, limit) : []
     const claimed = head.map((r) => transition.start(transition.claim(r, owner, now, leaseMs), now))
     for (const record of claimed) putJob(stores, record)
-    const nextDueAt = await nextDue(jobs.index(INDEX.due), now)
-    await Promise.all(pending)
-    return { claimed, stalled, nextDueAt }
+    const bodyStore = tx.objectStore('bodies')
+    const [nextDueAt, chunks] = await Promise.all([
+      nextDue(jobs.index(INDEX.due), now),
+      Promise.all(claimed.map((r) => ((r.payload as { bodySize?: number }).bodySize ? bodyStore.getAll(jobRange(r.id)) : []))),
+    ])
+    const bodies = new Map(claimed.map((r, i) => [r.id, chunks[i] ?? []]))
+    return { settled, claimed, bodies, stalled, nextDueAt }
   })
 }
 
@@ -98,29 +124,3 @@ export type SendOutcome =
   | { kind: 'failed'; error: unknown; final: boolean; notBefore?: number }
   /** No network: back to the queue, the attempt not counted. */
   | { kind: 'offline'; error: unknown }
-
-/** Records outcomes of sends, fenced; returns the records that changed (refused ones are left out). */
-export function settleRequests(db: Database, owner: string, outcomes: readonly { id: string; claim: number; outcome: SendOutcome }[], now: number): Promise<JobRecord[]> {
-  return write(db, ['jobs', 'unseen'], 'relaxed', 'Could not record the outcome of network jobs.', async (tx) => {
-    const jobs = tx.objectStore('jobs')
-    const stores = jobStores(tx)
-    const records = await Promise.all(outcomes.map((o) => jobs.get(o.id)))
-    const settled: JobRecord[] = []
-    outcomes.forEach(({ claim, outcome }, i) => {
-      const record = records[i]
-      if (!record || record.state !== 'running' || record.owner !== owner || record.claims !== claim) return
-      let next: JobRecord
-      if (outcome.kind === 'completed') next = transition.complete(record, outcome.result, now)
-      else if (outcome.kind === 'offline') next = transition.offline(record, outcome.error, now)
-      else next = transition.fail(record, outcome.error, now, Math.random(), outcome)
-      settled.push(next)
-      putJob(stores, next)
-    })
-    return settled
-  })
-}
-
-/** A network job's request body, in its chunks. */
-export function readBody(db: Database, id: string): Promise<ArrayBuffer[]> {
-  return read(db, ['bodies'], `Could not read the request body of job ${id}.`, (tx) => tx.objectStore('bodies').getAll(jobRange(id)))
-}

@@ -124,6 +124,7 @@ export function setupErrand(options: ServiceWorkerOptions = {}): void {
     let entry = queues.get(name)
     if (entry) return entry
     const channel = new BroadcastChannel(`errand:${name}`)
+    let outbox: (QueueMessage & { seen: false })[] = []
     const current: { sender: Sender; db: Promise<Database> | undefined; channel: BroadcastChannel } = {
       channel,
       db: undefined,
@@ -144,12 +145,18 @@ export function setupErrand(options: ServiceWorkerOptions = {}): void {
             throw error
           })),
         // No page listens here: every outcome goes out unseen, for the pages to acknowledge.
+        // The messages of one task go out as one post, like a page's bus.
         announce: (message: QueueMessage) => {
-          try {
-            channel.postMessage([{ ...message, seen: false }])
-          } catch {
-            // a value that cannot be cloned: the pages read the outcome from the store
-          }
+          if (outbox.push({ ...message, seen: false }) > 1) return
+          queueMicrotask(() => {
+            const batch = outbox
+            outbox = []
+            try {
+              channel.postMessage(batch)
+            } catch {
+              // a value that cannot be cloned: the pages read the outcomes from the store
+            }
+          })
         },
       }),
     }

@@ -1,48 +1,11 @@
-// The network jobs' test server: a real Node HTTP server on 127.0.0.1 (random port), started
-// by each network test in its own Playwright worker process. It records every request
+// The network jobs' test server (e2e/network.test.ts, bench case 6): a real Node HTTP
+// server on 127.0.0.1 (random port), started by each network test in its own Playwright
+// worker process and by `npm run bench`. It records every request
 // (body hashed, multipart files hashed one by one), honours `Idempotency-Key` (a key is
 // committed once; a repeat gets the first answer again), and can be switched to fail:
 // stop listening (connection refused), answer a status N times, answer slowly.
 import { createHash } from 'node:crypto'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
-
-export interface Received {
-  at: number
-  method: string
-  path: string
-  key: string | undefined
-  authorization: string | undefined
-  /** The fixture's `x-sender` header: who sent it, `sw` or `page`. */
-  sender: string | undefined
-  contentType: string | undefined
-  size: number
-  sha256: string
-  /** SHA-256 of each file part of a multipart body. */
-  files: string[]
-  /** What the server answered. */
-  status: number
-}
-
-export type Fault =
-  | { kind: 'none' }
-  /** Answer `status` to the next `times` requests (then normally). */
-  | { kind: 'status'; status: number; times: number; retryAfter?: string }
-  /** Wait `ms` before answering. */
-  | { kind: 'slow'; ms: number }
-
-export interface NetServer {
-  url: string
-  received: Received[]
-  /** Keys committed (answered 2xx the first time), with how many times each was committed (always 1 when the server dedupes). */
-  committed: Map<string, number>
-  fault: Fault
-  /** Stops listening and drops open connections: clients get connection refused. */
-  stop(): Promise<void>
-  /** Listens again on the same port. */
-  start(): Promise<void>
-  close(): Promise<void>
-}
+import { createServer } from 'node:http'
 
 const CORS = {
   'access-control-allow-origin': '*',
@@ -52,14 +15,15 @@ const CORS = {
   'access-control-max-age': '600',
 }
 
-const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
+const sha = (data) => createHash('sha256').update(data).digest('hex')
 
 /** The file parts of a multipart/form-data body, by the boundary in its content-type. */
-function multipartFiles(body: Buffer, contentType: string): Buffer[] {
+/** @param {Buffer} body @param {string} contentType @returns {Buffer[]} */
+function multipartFiles(body, contentType) {
   const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType)
   if (!boundary) return []
   const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`)
-  const files: Buffer[] = []
+  const files = []
   let at = body.indexOf(delimiter)
   while (at !== -1) {
     const start = at + delimiter.length + 2 // past the delimiter's CRLF
@@ -73,12 +37,14 @@ function multipartFiles(body: Buffer, contentType: string): Buffer[] {
   return files
 }
 
-export async function startNetServer(): Promise<NetServer> {
-  const sockets = new Set<Socket>()
-  const answers = new Map<string, { status: number; body: string }>()
+/** @returns {Promise<import('./net-server.d.mts').NetServer>} */
+export async function startNetServer() {
+  const sockets = new Set()
+  const answers = new Map()
   let port = 0
 
-  const state: NetServer = {
+  /** @type {import('./net-server.d.mts').NetServer} */
+  const state = {
     url: '',
     received: [],
     committed: new Map(),
@@ -88,22 +54,22 @@ export async function startNetServer(): Promise<NetServer> {
     close: stop,
   }
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function handle(request, response) {
     if (request.method === 'OPTIONS') {
       // Preflight: allow the headers asked for (the fixture's requests carry custom ones).
       response.writeHead(204, { ...CORS, 'access-control-allow-headers': request.headers['access-control-request-headers'] ?? CORS['access-control-allow-headers'] })
       return void response.end()
     }
-    const chunks: Buffer[] = []
-    for await (const chunk of request) chunks.push(chunk as Buffer)
+    const chunks = []
+    for await (const chunk of request) chunks.push(chunk)
     const body = Buffer.concat(chunks)
-    const header = (name: string): string | undefined => {
+    const header = (name) => {
       const value = request.headers[name]
       return Array.isArray(value) ? value.join(', ') : value
     }
     const key = header('idempotency-key')
     const contentType = header('content-type')
-    const entry: Received = {
+    const entry = {
       at: Date.now(),
       method: request.method ?? '',
       path: request.url ?? '',
@@ -119,7 +85,7 @@ export async function startNetServer(): Promise<NetServer> {
     state.received.push(entry)
     const fault = state.fault
     if (fault.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.ms))
-    const reply = (status: number, text: string, extra: Record<string, string> = {}): void => {
+    const reply = (status, text, extra = {}) => {
       entry.status = status
       response.writeHead(status, { ...CORS, 'content-type': 'application/json', 'x-request-count': String(state.received.length), ...extra })
       response.end(text)
@@ -139,7 +105,7 @@ export async function startNetServer(): Promise<NetServer> {
   }
 
   const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
+    handle(request, response).catch((error) => {
       response.writeHead(500, CORS)
       response.end(String(error))
     })
@@ -149,18 +115,18 @@ export async function startNetServer(): Promise<NetServer> {
     socket.on('close', () => sockets.delete(socket))
   })
 
-  function start(): Promise<void> {
+  function start() {
     return new Promise((resolve, reject) => {
       server.once('error', reject)
       server.listen(port, '127.0.0.1', () => {
         server.off('error', reject)
-        port = (server.address() as { port: number }).port
+        port = server.address().port
         state.url = `http://127.0.0.1:${port}`
         resolve()
       })
     })
   }
-  function stop(): Promise<void> {
+  function stop() {
     return new Promise((resolve) => {
       if (!server.listening) return resolve()
       server.close(() => resolve())

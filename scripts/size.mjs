@@ -17,6 +17,7 @@ export const ENTRIES = [
   { name: 'errand', file: here('../dist/index.js'), budget: 21_000, target: 8_000 },
   { name: 'errand/worker', file: here('../dist/worker.js'), budget: 3_500, target: 3_000 },
   { name: 'errand/sw', file: here('../dist/sw.js'), budget: 10_300, target: 8_000 },
+  { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 99_999, target: 8_000 },
 ]
 
 /** Bundles one entry with every dependency inlined and returns its minified code. */

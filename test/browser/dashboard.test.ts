@@ -320,3 +320,26 @@ test('rejects a value that is not a queue', () => {
   expect(() => (element.queue = { list: () => {} } as never)).toThrow(/Expected a queue made by openQueue/)
   expect(element.queue).toBeNull()
 })
+
+test('works under a strict CSP: styles apply through a constructable stylesheet and nothing is blocked', async () => {
+  const frame = document.createElement('iframe')
+  const policy = "default-src 'self'; script-src 'self'"
+  const script = new URL('./fixtures/csp-page.ts', import.meta.url).href
+  frame.srcdoc = `<!doctype html><meta http-equiv="Content-Security-Policy" content="${policy}"><body><script type="module" src="${script}"></script></body>`
+  document.body.append(frame)
+  try {
+    type Page = Window & { element?: ErrandDashboard; violations?: string[]; queue?: { destroy(): Promise<void> } }
+    const page = () => frame.contentWindow as Page
+    await expect.poll(() => page().element && rows(page().element!).length, { timeout: 10_000 }).toBe(1)
+    const element = page().element!
+    expect(root(element).querySelectorAll('style')).toHaveLength(0)
+    expect(root(element).adoptedStyleSheets).toHaveLength(1)
+    expect(page().getComputedStyle(element).containerType).toBe('inline-size') // the stylesheet applies
+    expect(page().getComputedStyle(root(element).querySelector('caption')!).position).toBe('absolute')
+    expect(rows(element)[0]!.cells[0]!.textContent).toBe('noop')
+    expect(page().violations).toEqual([])
+    await page().queue!.destroy()
+  } finally {
+    frame.remove()
+  }
+})

@@ -94,7 +94,7 @@ export class JobDetails {
     this.#resultSection.hidden = job.state !== 'completed'
     text(this.#result, job.state === 'completed' ? toText(job.result) : '')
     const same = this.#listed.id === job.id
-    if (!same || this.#listed.logs !== logs.length) replace(this.#logs, ...(logs.length ? logs.map((line) => h('li', {}, h('time', {}, formatTime(line.at)), line.message)) : [h('li', {}, 'No log lines.')]))
+    if (!same || this.#listed.logs !== logs.length) replace(this.#logs, ...(logs.length ? logs.map((line) => h('li', {}, h('time', {}, formatTime(line.at)), line.message)) : [h('li', { class: 'none' }, 'No log lines.')]))
     if (!same || this.#listed.errors !== job.errors.length)
       replace(
       this.#errors,
@@ -112,7 +112,7 @@ export class JobDetails {
               error.stack ? h('details', {}, h('summary', {}, 'Stack'), h('pre', {}, error.stack)) : null,
             ),
           )
-        : [h('li', {}, 'No errors.')]),
+        : [h('li', { class: 'none' }, 'No errors.')]),
       )
     this.#listed = { id: job.id, logs: logs.length, errors: job.errors.length }
     this.#buttons.retry.disabled = job.state !== 'failed' && job.state !== 'cancelled'

@@ -190,6 +190,7 @@ export class ErrandDashboard extends Base {
     }
     this.#binding = b
     text(this.#ui.title, `Jobs in “${queue.name}”`)
+    this.#say('')
     for (const type of EVENTS) b.stops.push(watch(queue, type, (message) => this.#event(b, message)))
     const tick = setInterval(() => this.#tick(b), 1000)
     b.stops.push(() => clearInterval(tick))

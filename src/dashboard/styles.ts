@@ -64,7 +64,7 @@ button.primary { background: var(--_accent); border-color: var(--_accent); color
 .main.open { grid-template-columns: minmax(0, 3fr) minmax(16rem, 2fr); }
 .scroll { overflow-x: auto; }
 table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
-th, td { text-align: left; padding: 0.25rem 0.5rem; border-bottom: 1px solid var(--_border); vertical-align: top; }
+th, td { text-align: left; padding: 0.25rem 0.5rem; border-bottom: 1px solid var(--_border); vertical-align: middle; }
 th { color: var(--_muted); font-weight: 600; white-space: nowrap; }
 tbody tr { cursor: pointer; }
 tbody tr:hover { background: var(--_surface); }
@@ -91,6 +91,8 @@ pre {
   font: 0.8em / 1.4 var(--errand-mono-font, ui-monospace, monospace);
 }
 ol { margin: 0; padding-left: 1.25rem; }
+li.none { list-style: none; margin-left: -1.25rem; color: var(--_muted); }
+h3[tabindex]:focus { outline: none; }
 .logs { max-height: 16rem; overflow: auto; font-family: var(--errand-mono-font, ui-monospace, monospace); font-size: 0.8em; }
 .logs time, .errors time { color: var(--_muted); margin-right: 0.5rem; }
 .errors li { margin-bottom: 0.5rem; }

@@ -52,7 +52,6 @@ button, select, input {
 }
 button { cursor: pointer; }
 button:disabled { opacity: 0.5; cursor: default; }
-button.primary { background: var(--_accent); border-color: var(--_accent); color: var(--errand-accent-fg, #fff); }
 :focus-visible { outline: 2px solid var(--errand-focus, var(--_accent)); outline-offset: 1px; }
 .status { color: var(--_muted); min-height: 1.4em; margin: 0.25rem 0; }
 .chart { margin: 0.5rem 0; }
@@ -78,7 +77,7 @@ td.name { overflow-wrap: anywhere; }
 .state.running::before { color: var(--_running); }
 .state.queued::before, .state.delayed::before { color: var(--_waiting); }
 .bar { width: 5rem; height: 0.5rem; background: var(--_surface); border: 1px solid var(--_border); border-radius: 999px; overflow: hidden; }
-.bar > span { display: block; height: 100%; width: calc(var(--errand-p, 0) * 100%); background: var(--_accent); transition: width 0.2s; }
+.bar > span { display: block; height: 100%; width: calc(var(--_p, 0) * 100%); background: var(--_accent); transition: width 0.2s; }
 .empty { color: var(--_muted); padding: 1rem 0.5rem; }
 aside { border: 1px solid var(--_border); border-radius: var(--_radius); padding: 0.75rem; background: var(--_surface); min-width: 0; }
 aside[hidden] { display: none; }

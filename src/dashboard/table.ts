@@ -197,6 +197,6 @@ export class JobTable {
     attr(row.bar, 'aria-valuenow', percent)
     attr(row.bar, 'aria-label', `Progress of ${row.job.name}`)
     // CSSOM, not a style attribute: allowed under a strict CSP.
-    row.fill.style.setProperty('--errand-p', String(value))
+    row.fill.style.setProperty('--_p', String(value))
   }
 }

@@ -26,7 +26,7 @@ export default defineConfig({
     sourcemap: true,
     minify: false,
     lib: {
-      entry: { index: 'src/index.ts', worker: 'src/worker.ts', sw: 'src/sw.ts', testing: 'src/testing.ts' },
+      entry: { index: 'src/index.ts', worker: 'src/worker.ts', sw: 'src/sw.ts', testing: 'src/testing.ts', dashboard: 'src/dashboard.ts' },
       formats: ['es'],
     },
     rolldownOptions: {

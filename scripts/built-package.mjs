@@ -1,5 +1,5 @@
 // Apps in this repo (demo, e2e fixture, bench page) import errand exactly as users do;
-// these Vite aliases point 'errand', 'errand/worker' and 'errand/sw' at the BUILT package in dist/.
+// these Vite aliases point 'errand', 'errand/worker', 'errand/sw' and 'errand/dashboard' at the BUILT package in dist/.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
@@ -7,6 +7,7 @@ const ENTRIES = {
   errand: fileURLToPath(new URL('../dist/index.js', import.meta.url)),
   'errand/worker': fileURLToPath(new URL('../dist/worker.js', import.meta.url)),
   'errand/sw': fileURLToPath(new URL('../dist/sw.js', import.meta.url)),
+  'errand/dashboard': fileURLToPath(new URL('../dist/dashboard.js', import.meta.url)),
 }
 
 /**

@@ -9,7 +9,7 @@ import { build } from 'vite'
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 
 /**
- * `budget`: what `npm test` allows today: measured + 10 % when set (errand 19,146 bytes with network jobs, worker 3,171, sw 9,297; raise it only
+ * `budget`: what `npm test` allows today: measured + 10 % when set (errand 19,146 bytes with network jobs, worker 3,171, sw 9,297, dashboard 9,036; raise it only
  * with a reason in the change). `target`: where we want to get (DESIGN: a size budget per entry).
  * Bytes of min+gzip; kB below means 1000 bytes.
  */
@@ -17,6 +17,7 @@ export const ENTRIES = [
   { name: 'errand', file: here('../dist/index.js'), budget: 21_000, target: 8_000 },
   { name: 'errand/worker', file: here('../dist/worker.js'), budget: 3_500, target: 3_000 },
   { name: 'errand/sw', file: here('../dist/sw.js'), budget: 10_300, target: 8_000 },
+  { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_940, target: 8_000 },
 ]
 
 /** Bundles one entry with every dependency inlined and returns its minified code. */
@@ -59,7 +60,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const s of sizes) {
     const ok = s.gzip <= s.budget
     if (!ok) over++
-    console.log(`${ok ? 'ok  ' : 'OVER'} ${s.name.padEnd(14)} ${kb(s.gzip).padStart(10)} min+gzip (${s.gzip} B)   budget ${kb(s.budget)}   target ${kb(s.target)}   (${kb(s.minified)} minified)`)
+    console.log(`${ok ? 'ok  ' : 'OVER'} ${s.name.padEnd(16)} ${kb(s.gzip).padStart(10)} min+gzip (${s.gzip} B)   budget ${kb(s.budget)}   target ${kb(s.target)}   (${kb(s.minified)} minified)`)
   }
   if (over) {
     console.error(`\nsize: ${over} entr${over === 1 ? 'y is' : 'ies are'} over budget. Make it smaller, or raise the budget in scripts/size.mjs and say why in the change.`)

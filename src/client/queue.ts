@@ -21,6 +21,7 @@ import { createOutcomes, OUTCOMES } from './outcomes.js'
 import { createHandle, type HandleHost } from './handle.js'
 import { buildRecord, type Built } from './records.js'
 import { waitForCounts } from './wait.js'
+import { registerBus } from './watch.js'
 import { createNetwork } from './network.js'
 import { checkRequestOptions, encodeRequest, REQUEST_OPTION_KEYS } from '../net/encode.js'
 import { REQUEST_JOB, type StoredRequest } from '../net/types.js'
@@ -34,16 +35,8 @@ const CLOSED_BECAUSE: Record<CloseReason, (name: string) => string> = {
 }
 
 
-/** Each queue's bus, for errand's own helpers (errand/testing) that watch without acknowledging outcomes. */
-const buses = new WeakMap<object, Bus>()
-
-/** Subscribes to a queue's events without counting as a `queue.on()` listener. */
-export function watch(queue: object, type: EventName, listener: () => void): () => void {
-  let bus: Bus | undefined
-  for (let target: object | null = queue; target && !bus; target = Object.getPrototypeOf(target) as object | null) bus = buses.get(target)
-  if (!bus) throw new ErrandError('INVALID_OPTION', 'Expected a queue made by openQueue() or createTestQueue().')
-  return bus.on(type, listener, false)
-}
+// Kept here for its existing importers; it lives in watch.ts so that errand/dashboard need not bundle the queue.
+export { watch } from './watch.js'
 
 /** Queues open in this page, by name: one scheduler per database, ever. */
 const openQueues = new Map<string, { queue: Queue<never>; settings: Settings }>()
@@ -354,7 +347,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     },
     close: () => shutdown('closed'),
   }
-  buses.set(queue, bus)
+  registerBus(queue, bus)
   return queue
 }
 

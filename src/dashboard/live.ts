@@ -1,0 +1,65 @@
+/** Pacing for live updates: event bursts become one read and one render. */
+
+export interface Throttled {
+  /** Asks for a run: now if the last one was long enough ago, else at the end of the gap. */
+  request(): void
+  stop(): void
+}
+
+/**
+ * Runs `task` at most once per `gap` ms and never twice at once; requests made while it
+ * waits or runs fold into a single later run. Reading the store for every event of a busy
+ * queue would compete with the queue's own writes.
+ */
+export function throttle(task: () => Promise<void>, gap: number, onError: (error: unknown) => void): Throttled {
+  let last = -Infinity
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let running = false
+  let again = false
+  let stopped = false
+  const run = async (): Promise<void> => {
+    timer = undefined
+    running = true
+    last = performance.now()
+    try {
+      await task()
+    } catch (error) {
+      if (!stopped) onError(error)
+    } finally {
+      running = false
+      if (again && !stopped) {
+        again = false
+        request()
+      }
+    }
+  }
+  const request = (): void => {
+    if (stopped) return
+    if (running) again = true
+    else timer ??= setTimeout(() => void run(), Math.max(0, last + gap - performance.now()))
+  }
+  return {
+    request,
+    stop() {
+      stopped = true
+      clearTimeout(timer)
+    },
+  }
+}
+
+/** Calls `render` once in the next animation frame, however often `request()` is called before it. */
+export function frame(render: () => void): Throttled {
+  let id: number | undefined
+  return {
+    request() {
+      id ??= requestAnimationFrame(() => {
+        id = undefined
+        render()
+      })
+    },
+    stop() {
+      if (id !== undefined) cancelAnimationFrame(id)
+      id = undefined
+    },
+  }
+}

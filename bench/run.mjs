@@ -253,7 +253,7 @@ const CASES = {
       }
       return out
     })
-    const claimBy = 'raw claim, same database: first of [state, priority, seq] index + put, relaxed'
+    const claimBy = 'raw claim, same database: first of the [state, kind, priority, seq] index + put, relaxed'
     row(c, `claim the next job, ${n(small)} queued: start() → started`, m[small].errand, m[small].raw, claimBy)
     row(c, `claim the next job, ${n(large)} queued: start() → started`, m[large].errand, m[large].raw, claimBy)
     row(c, `claim growth: ${n(large)} vs ${n(small)} queued`, m[large].errand, m[small].errand, `errand with ${n(small)} queued (1.00× = no growth)`)
@@ -318,6 +318,7 @@ const CASES = {
     row(c, `add() of a ${mib} MiB ArrayBuffer payload`, s.addErrand, s.putRawStrict, 'raw put of the same buffer, one strict transaction')
     row(c, `add() resolved → handler has the ${mib} MiB buffer`, s.handoffErrand, s.handoffTransfer, 'raw postMessage, buffer transferred')
     row(c, `add() resolved → handler has the ${mib} MiB buffer`, s.handoffErrand, s.handoffCopy, 'raw postMessage, buffer copied')
+    row(c, `add() resolved → handler has the ${mib} MiB buffer`, s.handoffErrand, s.getRaw, 'raw get of the stored record: the read-back floor of a durable hand-off')
     row(c, `add() resolved → result() has the ${mib} MiB buffer back`, s.roundTripErrand, s.roundTripTransfer, 'raw round trip, transferred both ways')
   },
 

@@ -326,7 +326,11 @@ export async function transfer(rep: number, { mib }: { mib: number }): Promise<F
       f.roundTripErrand = done - added
       await queue.remove(job.id)
     },
-    async () => void (f.putRawStrict = await timed(() => raw.putEach([{ id: 'payload', buffer: filled() }], 'strict'))),
+    async () => {
+      f.putRawStrict = await timed(() => raw.putEach([{ id: 'payload', buffer: filled() }], 'strict'))
+      // Reading it back: what any leader that did not add the job itself must do before the hand-off.
+      f.getRaw = await timed(() => raw.get('payload'))
+    },
     async () => {
       const buffer = filled()
       const sent = clock()

@@ -55,18 +55,26 @@ export class RawDb {
   }
 
   /**
-   * A claim by hand, in one relaxed transaction: read the first queued record of the
-   * index `next` ([state, priority, seq]) and mark it running with a lease an hour long
+   * A claim by hand, in one relaxed transaction: read the first queued CPU record of the
+   * index `next` ([state, kind, priority, seq]) and mark it running with a lease an hour long
    * (so that a queue sharing the database does not recover it while we measure).
    */
   async claim(): Promise<void> {
     const tx = this.db.transaction('jobs', 'readwrite', { durability: 'relaxed' })
     const store = tx.objectStore('jobs')
-    const range = IDBKeyRange.bound(['queued', -Infinity, -Infinity], ['queued', Infinity, Infinity])
+    const range = IDBKeyRange.bound(['queued', 'cpu', -Infinity, -Infinity], ['queued', 'cpu', Infinity, Infinity])
     const [head] = await request(store.index('next').getAll(range, 1))
     if (!head) throw new Error(`claim baseline: nothing queued in ${this.name}`)
     store.put({ ...(head as object), state: 'running', owner: 'bench-baseline', attempt: 1, leaseExpiresAt: Date.now() + 3_600_000 })
     await committed(tx)
+  }
+
+  /** One record, in one readonly transaction: what reading a stored payload back costs. */
+  async get(id: string): Promise<unknown> {
+    const tx = this.db.transaction('jobs', 'readonly')
+    const value = await request(tx.objectStore('jobs').get(id))
+    await committed(tx)
+    return value
   }
 
   close(): void {

@@ -11,7 +11,7 @@
  */
 
 /** The first 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS 180-4, 4.2.2). */
-const K = new Uint32Array([
+const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
   0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
   0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
@@ -34,8 +34,8 @@ export interface Sha256 {
 }
 
 export function createSha256(): Sha256 {
-  const state = new Uint32Array(H0)
-  const schedule = new Uint32Array(64)
+  const state = new Int32Array(H0)
+  const schedule = new Int32Array(64)
   /** Bytes of an incomplete block, kept until the next update() fills it. */
   const pending = new Uint8Array(BLOCK)
   let pendingLength = 0

@@ -8,5 +8,8 @@ export default defineConfig({
   resolve: {
     alias: builtPackageAliases('The demo'),
   },
+  worker: { format: 'es' },
+  // The dev server pre-bundles errand/sw for the service worker (sw.ts), which no page imports.
+  optimizeDeps: { include: ['errand/sw'] },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
 })

@@ -85,6 +85,7 @@ export function setupExports(queue: DemoQueue, responsiveness: Responsiveness): 
     cancel.hidden = FINISHED.has(job.state)
     if (job.state === 'completed' && job.result && !slot.firstChild) {
       const r = job.result
+      Object.assign(row.dataset, { file: r.file, rows: String(r.rows), bytes: String(r.bytes), ms: String(r.ms) })
       stats.textContent = `${formatBytes(r.bytes)} in ${(r.ms / 1000).toFixed(1)} s in a worker, through one ${formatBytes(r.bufferBytes)} buffer`
       void link(job, slot)
     } else if (job.state === 'failed') stats.textContent = job.errors.at(-1)?.message ?? ''

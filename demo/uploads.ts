@@ -86,6 +86,8 @@ export function setupUploads(queue: DemoQueue): { refreshServer(): Promise<void>
     const [thumb, what, hash, sending, verdict] = u.row.children as unknown as [HTMLCanvasElement, HTMLElement, HTMLElement, HTMLElement, HTMLElement]
     const state = phase(u)
     u.row.dataset.state = state
+    // How many of its requests (chunks and manifest) are in the queue: all of them once this is chunks + 1.
+    u.row.dataset.queued = String(u.parts.size + (u.manifest ? 1 : 0))
     what.textContent = `${u.name} · ${formatBytes(u.size)}`
     const sha256 = u.hash?.sha256 ?? u.server?.sha256 ?? undefined
     if (sha256) {
@@ -200,6 +202,7 @@ export function setupUploads(queue: DemoQueue): { refreshServer(): Promise<void>
       const job = await queue.request(manifestUrl(u.uploadId), { method: 'PUT', body: { ...manifest } }, { ...RETRIES, key: `manifest:${u.uploadId}`, responseType: 'json' })
       u.manifest ??= { id: job.id, state: 'queued', waiting: false }
       owners.set(job.id, u.uploadId)
+      render(u)
     }
   }
 

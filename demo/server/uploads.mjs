@@ -11,6 +11,7 @@
 // is malformed, too large or contradicts what the server already holds. Files are stored
 // under names the server generates; the client's file name is only ever data.
 import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -146,12 +147,14 @@ export async function createUploads({ dir, maxFileBytes, maxChunkBytes }) {
     const target = join(files, upload.storedAs)
     const hash = createHash('sha256')
     const out = createWriteStream(target)
+    const failed = new Promise((_, reject) => out.once('error', reject))
     for (let index = 0; index < upload.chunks; index++) {
-      const source = createReadStream(join(parts, `${upload.storedAs}.${index}`))
-      source.on('data', (chunk) => hash.update(chunk))
-      await pipeline(source, out, { end: false })
+      for await (const chunk of createReadStream(join(parts, `${upload.storedAs}.${index}`))) {
+        hash.update(chunk)
+        if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed])
+      }
     }
-    await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())))
+    await Promise.race([new Promise((resolve) => out.end(resolve)), failed])
     upload.serverSha256 = hash.digest('hex')
     upload.verifiedAt = Date.now()
     upload.state = upload.serverSha256 === upload.sha256 ? 'verified' : 'corrupt'

@@ -148,6 +148,7 @@ export async function createUploads({ dir, maxFileBytes, maxChunkBytes }) {
     const hash = createHash('sha256')
     const out = createWriteStream(target)
     const failed = new Promise((_, reject) => out.once('error', reject))
+    failed.catch(() => {}) // raced below; never left unhandled
     for (let index = 0; index < upload.chunks; index++) {
       for await (const chunk of createReadStream(join(parts, `${upload.storedAs}.${index}`))) {
         hash.update(chunk)

@@ -11,5 +11,6 @@ export default defineConfig({
   worker: { format: 'es' },
   // The dev server pre-bundles errand/sw for the service worker (sw.ts), which no page imports.
   optimizeDeps: { include: ['errand/sw'] },
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
+  // shell.json: the list of built files, which the service worker caches so the demo also loads offline.
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', manifest: 'shell.json' },
 })

@@ -84,3 +84,29 @@ test('3 files (one of 50 MB) picked while the server is offline, the page reload
     await rm(dir, { recursive: true, force: true })
   }
 })
+
+test('with the browser offline, a picked file waits in the queue, also across a reload from the service worker cache; back online, it is sent and verified', async ({ context, page, demo }) => {
+  test.setTimeout(60_000)
+  const dir = await mkdtemp(join(tmpdir(), 'errand-demo-files-'))
+  try {
+    const data = randomBytes(9 * 1024 * 1024)
+    await writeFile(join(dir, 'offline.bin'), data)
+    await openDemo(page)
+    await context.setOffline(true)
+    await expect(page.locator('#browser-online')).toHaveAttribute('data-online', 'false')
+    await page.locator('#files').setInputFiles(join(dir, 'offline.bin'))
+    const row = page.locator('li.upload').filter({ hasText: 'offline.bin' })
+    await expect(row).toHaveAttribute('data-queued', '4', { timeout: 30_000 }) // 3 chunks and the manifest
+    await page.waitForTimeout(1000)
+    expect(demo.uploads()).toEqual([])
+    // Still offline, the page reloads from the service worker's cache and finds its upload in the queue.
+    await page.reload()
+    await expect(row).toHaveAttribute('data-queued', '4')
+    await expect(row).toHaveAttribute('data-state', 'uploading')
+    await context.setOffline(false)
+    await expect(row).toHaveAttribute('data-state', 'verified', { timeout: 30_000 })
+    expect(demo.uploads()).toMatchObject([{ name: 'offline.bin', state: 'verified', serverSha256: sha256(data) }])
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})

@@ -132,12 +132,12 @@ test('1,000,000 rows to CSV and NDJSON: exact lines, flat worker memory, no main
 
   let csv = await runExport(context, page, 'csv')
   report(describeRun('csv', csv))
-  if (csv.longest >= 100) {
-    // Long tasks are wall-clock: on a machine whose cores are taken by other work, a short task
-    // waits to be scheduled and counts as long. One more run tells a busy machine from a page that
-    // blocks (which would block on every run).
+  // Long tasks are wall-clock: on a machine whose cores are taken by other work (npm test runs
+  // the browser suite beside this one), a short task waits to be scheduled and counts as long.
+  // Up to two more runs tell a busy machine from a page that blocks, which blocks on every run.
+  for (let run = 2; run <= 3 && csv.longest >= 100; run++) {
     csv = await runExport(context, page, 'csv')
-    report(`again: ${describeRun('csv', csv)}`)
+    report(`run ${run}: ${describeRun('csv', csv)}`)
   }
   expect(csv.longest).toBeLessThan(100)
 

@@ -4,7 +4,7 @@
 // The view is rebuilt from the queue's stored jobs and the server's list after a reload.
 import type { JobState } from 'errand'
 import { CHUNK_SIZE, HEADER, chunkCount, chunkUrl, manifestUrl, type UploadManifest, type UploadStatus } from './upload-protocol.mjs'
-import { allJobs, byId, el, formatBytes, type DemoJob, type DemoQueue } from './ui'
+import { allJobs, byId, el, FINISHED, formatBytes, type DemoJob, type DemoQueue } from './ui'
 
 /** What the page knows of one upload, from its jobs and from the server. */
 interface Upload {
@@ -17,12 +17,22 @@ interface Upload {
   file?: Blob | undefined
   hash?: { id: string; state: JobState; progress: number; sha256?: string; ms?: number } | undefined
   /** Chunk index → its network job. */
-  parts: Map<number, { id: string; state: JobState; waiting: boolean }>
-  manifest?: { id: string; state: JobState; waiting: boolean } | undefined
+  parts: Map<number, Part>
+  manifest?: Part | undefined
   thumbnail?: { id: string; blob?: Blob; drawn?: boolean }
   server?: UploadStatus | undefined
   error?: string | undefined
   row?: HTMLElement
+}
+
+/** A chunk or manifest request, as last seen. */
+interface Part {
+  id: string
+  state: JobState
+  /** Its last attempt got no response (offline, or the server refused the connection). */
+  waiting: boolean
+  /** Attempt errors seen: events from the page and the service worker can arrive out of order, and an older snapshot has fewer. */
+  errors: number
 }
 
 const RETRIES = { attempts: 8, backoff: { type: 'exponential', delay: 1000, maxDelay: 30_000 } } as const
@@ -141,7 +151,9 @@ export function setupUploads(queue: DemoQueue): { refreshServer(): Promise<void>
       if (!match) return undefined
       upload = uploads.get(match[1]!)
       if (!upload) return undefined // its hash job was removed: the server's list has it
-      const entry = { id: job.id, state: job.state, waiting: job.errors.at(-1)?.code === 'NETWORK' }
+      const known = match[2] === undefined ? upload.manifest : upload.parts.get(Number(match[2]))
+      if (known && known.id === job.id && !FINISHED.has(job.state) && job.errors.length < known.errors) return upload
+      const entry: Part = { id: job.id, state: job.state, waiting: job.errors.at(-1)?.code === 'NETWORK', errors: job.errors.length }
       if (match[2] === undefined) upload.manifest = entry
       else upload.parts.set(Number(match[2]), entry)
       upload.server = later(upload.server, statusOf(job))
@@ -192,7 +204,7 @@ export function setupUploads(queue: DemoQueue): { refreshServer(): Promise<void>
       if (u.parts.has(index)) continue
       const body = u.file.slice(index * CHUNK_SIZE, Math.min(u.size, (index + 1) * CHUNK_SIZE))
       const job = await queue.request(chunkUrl(u.uploadId, index), { method: 'PUT', headers, body }, { ...RETRIES, key: `chunk:${u.uploadId}:${index}`, responseType: 'json' })
-      if (!u.parts.has(index)) u.parts.set(index, { id: job.id, state: 'queued', waiting: false })
+      if (!u.parts.has(index)) u.parts.set(index, { id: job.id, state: 'queued', waiting: false, errors: 0 })
       owners.set(job.id, u.uploadId)
       render(u)
     }
@@ -200,7 +212,7 @@ export function setupUploads(queue: DemoQueue): { refreshServer(): Promise<void>
     if (sha256 && !u.manifest) {
       const manifest: UploadManifest = { name: u.name, type: u.type, size: u.size, chunkSize: CHUNK_SIZE, chunks: u.chunks, sha256 }
       const job = await queue.request(manifestUrl(u.uploadId), { method: 'PUT', body: { ...manifest } }, { ...RETRIES, key: `manifest:${u.uploadId}`, responseType: 'json' })
-      u.manifest ??= { id: job.id, state: 'queued', waiting: false }
+      u.manifest ??= { id: job.id, state: 'queued', waiting: false, errors: 0 }
       owners.set(job.id, u.uploadId)
       render(u)
     }

@@ -62,6 +62,8 @@ test('3 files (one of 50 MB) picked while the server is offline, the page reload
     await expect(rows).toHaveCount(3)
     await expect(page.locator('#server-state')).toHaveAttribute('data-offline', 'true')
     for (const file of files) await expect(rows.filter({ hasText: file.name })).toHaveAttribute('data-state', 'uploading')
+    // The first request was tried and got no answer (the sender stops there: a dead server is probed, not hammered).
+    await expect(page.locator('li.upload .note', { hasText: 'waiting for the network or the server' }).first()).toBeVisible()
     expect(demo.uploads()).toEqual([])
 
     await page.locator('#server-offline').uncheck()

@@ -69,7 +69,8 @@ export function setupExports(queue: DemoQueue, responsiveness: Responsiveness): 
       const remove = el('button', 'remove', 'Delete')
       remove.type = 'button'
       remove.addEventListener('click', () => {
-        void removeFile(fileName(job)).then(() => queue.remove(job.id))
+        // The job first: removing a running export cancels it, and its handler lets go of the file.
+        void queue.remove(job.id).then(() => removeFile(fileName(job)))
         row!.remove()
         rows.delete(job.id)
       })

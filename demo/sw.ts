@@ -34,7 +34,10 @@ self.addEventListener('install', (event) => {
       // Files of older builds (their names carry content hashes) are not needed any more.
       const keep = new Set(files.map((file) => new URL(file, self.location.origin).href))
       for (const request of await cache.keys()) if (!keep.has(request.url)) await cache.delete(request)
-    })(),
+    })().catch((error: unknown) => {
+      // Best effort: without the cache the demo only loses offline reloads; errand's part must install regardless.
+      console.warn('errand demo: could not cache the app files for offline use.', error)
+    }),
   )
 })
 

@@ -73,8 +73,12 @@ export async function createUploads({ dir, maxFileBytes, maxChunkBytes }) {
   // What an earlier run of the server received survives a restart.
   for (const entry of await readdir(meta)) {
     if (!entry.endsWith('.json')) continue
-    const saved = JSON.parse(await readFile(join(meta, entry), 'utf8'))
-    uploads.set(saved.uploadId, { ...saved, received: new Set(saved.received) })
+    try {
+      const saved = JSON.parse(await readFile(join(meta, entry), 'utf8'))
+      uploads.set(saved.uploadId, { ...saved, received: new Set(saved.received) })
+    } catch (error) {
+      console.warn(`errand demo: skipping unreadable upload state ${entry}: ${error}`)
+    }
   }
   const save = (upload) => {
     const file = join(meta, `${upload.storedAs}.json`)

@@ -53,6 +53,16 @@ function statusOf(job: DemoJob): UploadStatus | undefined {
   return (body as { upload?: UploadStatus } | null | undefined)?.upload
 }
 
+/** The `{ error }` of a refused request's body (kept on the attempt error as text). */
+function serverError(body: unknown): string | undefined {
+  try {
+    const parsed: unknown = typeof body === 'string' ? JSON.parse(body) : body
+    return typeof parsed === 'object' && parsed !== null && 'error' in parsed ? String(parsed.error) : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Keeps the more final of two server statuses (verified or corrupt beats receiving, more chunks beat fewer). */
 function later(a: UploadStatus | undefined, b: UploadStatus | undefined): UploadStatus | undefined {
   if (!a || !b) return a ?? b
@@ -159,8 +169,7 @@ export function setupUploads(queue: DemoQueue): { refreshServer(): Promise<void>
       upload.server = later(upload.server, statusOf(job))
       if (job.state === 'failed' && upload.server?.state !== 'corrupt') {
         const last = job.errors.at(-1)
-        const body = last?.response?.body
-        upload.error = `${last?.response ? `HTTP ${last.response.status}` : last?.name}: ${typeof body === 'object' && body && 'error' in body ? String(body.error) : last?.message}`
+        upload.error = last?.response ? `HTTP ${last.response.status}: ${serverError(last.response.body) ?? last.message}` : `${last?.name}: ${last?.message}`
       }
     }
     if (upload) {

@@ -1,64 +1,72 @@
-import { openQueue, type AnyJobOf } from 'errand'
-import type { Jobs } from './jobs.worker'
+// The demo page: one queue for uploads and exports, the service worker that sends the
+// upload requests, and the switches to take the server (or the browser) offline.
+import { openQueue } from 'errand'
+import type { Jobs } from './jobs.worker' // types only: no handler code in the page bundle
+import { setupExports } from './exports'
+import { setupResponsiveness } from './responsiveness'
+import { SWITCH_URL } from './upload-protocol.mjs'
+import { setupUploads } from './uploads'
+import { byId } from './ui'
+
+// As the README's guide says: the dev server serves the source as a module, the build one classic script.
+if ('serviceWorker' in navigator) {
+  void navigator.serviceWorker.register(import.meta.env.DEV ? '/sw.ts' : '/sw.js', { type: import.meta.env.DEV ? 'module' : 'classic' })
+}
 
 const queue = openQueue<Jobs>('demo', {
   worker: () => new Worker(new URL('./jobs.worker.ts', import.meta.url), { type: 'module' }),
-  defaults: { attempts: 3, backoff: { type: 'exponential', delay: 500 } },
 })
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
-const rows = new Map<string, HTMLTableRowElement>()
+const uploads = setupUploads(queue)
+setupExports(queue, setupResponsiveness())
 
-// Job data is rendered with textContent only: a payload or error can never inject markup.
-function render(job: AnyJobOf<Jobs>): void {
-  let row = rows.get(job.id)
-  if (!row) {
-    row = document.createElement('tr')
-    for (let i = 0; i < 6; i++) row.append(document.createElement('td'))
-    row.cells[4]!.className = 'detail'
-    const cancel = document.createElement('button')
-    cancel.type = 'button'
-    cancel.textContent = 'cancel'
-    cancel.addEventListener('click', () => void queue.cancel(job.id))
-    row.cells[5]!.append(cancel)
-    $('jobs').prepend(row)
-    rows.set(job.id, row)
+// Who sends the network jobs: the service worker once it controls the page, else the page.
+const mode = byId('mode')
+const showMode = async (): Promise<void> => {
+  const { mode: sender } = await queue.capabilities()
+  mode.dataset.mode = sender
+  mode.textContent = sender === 'sw' ? 'the service worker (also while this tab is closed)' : 'this page (no service worker controls it yet)'
+}
+void showMode()
+navigator.serviceWorker?.addEventListener('controllerchange', () => setTimeout(() => void showMode(), 500))
+
+// The browser's own offline mode (DevTools → Network → Offline): errand replays when it comes back.
+const online = byId('browser-online')
+const showOnline = (): void => {
+  online.textContent = navigator.onLine ? 'online' : 'offline'
+  online.dataset.online = String(navigator.onLine)
+}
+showOnline()
+addEventListener('online', () => {
+  showOnline()
+  void uploads.refreshServer()
+})
+addEventListener('offline', showOnline)
+
+// The demo server's switch: while on, it destroys every /api connection without an answer.
+const serverSwitch = byId<HTMLInputElement>('server-offline')
+const serverState = byId('server-state')
+const showServer = (offline: boolean): void => {
+  serverSwitch.checked = offline
+  serverState.textContent = offline ? 'refusing /api connections' : 'answering'
+  serverState.dataset.offline = String(offline)
+}
+void fetch(SWITCH_URL, { cache: 'no-store' })
+  .then((response) => response.json() as Promise<{ offline: boolean }>)
+  .then(({ offline }) => showServer(offline))
+  .catch(() => (serverState.textContent = 'unreachable'))
+serverSwitch.addEventListener('change', async () => {
+  serverSwitch.disabled = true
+  try {
+    const response = await fetch(SWITCH_URL, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ offline: serverSwitch.checked }) })
+    const { offline } = (await response.json()) as { offline: boolean }
+    showServer(offline)
+    if (!offline) {
+      // The app knows the server is back: send what waits now rather than at the next retry.
+      await queue.replay()
+      await uploads.refreshServer()
+    }
+  } finally {
+    serverSwitch.disabled = false
   }
-  const cells = row.cells
-  cells[0]!.textContent = `${job.name} ${JSON.stringify(job.payload)}`
-  cells[1]!.textContent = job.state
-  let bar = cells[2]!.querySelector('progress')
-  if (!bar) cells[2]!.append((bar = document.createElement('progress')))
-  bar.max = 1
-  bar.value = job.progress
-  cells[3]!.textContent = `${job.attempt}/${job.maxAttempts}`
-  const lastError = job.errors.at(-1)
-  cells[4]!.textContent = job.state === 'completed' ? JSON.stringify(job.result) : lastError ? `${lastError.name}: ${lastError.message}` : ''
-  ;(cells[5]!.firstElementChild as HTMLButtonElement).disabled = ['completed', 'failed', 'cancelled'].includes(job.state)
-}
-
-async function refreshCounts(): Promise<void> {
-  const c = await queue.counts()
-  $('counts').textContent = `queued ${c.queued} · delayed ${c.delayed} · running ${c.running} · completed ${c.completed} · failed ${c.failed} · cancelled ${c.cancelled}`
-}
-
-for (const type of ['added', 'started', 'retrying', 'completed', 'failed', 'cancelled'] as const) {
-  queue.on(type, ({ job }) => {
-    render(job)
-    void refreshCounts()
-  })
-}
-queue.on('progress', ({ jobId, progress }) => {
-  const bar = rows.get(jobId)?.cells[2]?.querySelector('progress')
-  if (bar) bar.value = progress
 })
-
-$('add-primes').addEventListener('click', () => void queue.add('primes', { limit: 5_000_000 }))
-$('add-hash').addEventListener('click', () => void queue.add('hash', { megabytes: 64 }))
-$('add-flaky').addEventListener('click', () => void queue.add('flaky', { failures: 2 }))
-$('add-many').addEventListener('click', () => void queue.addAll(Array.from({ length: 100 }, (_, i) => ({ name: 'primes' as const, payload: { limit: 20_000 + i } }))))
-$('clear').addEventListener('click', () => void queue.clear())
-
-// What happened while the page was closed is in the store: show the latest jobs.
-for (const job of (await queue.list({ reverse: true, limit: 50 })).reverse()) render(job)
-void refreshCounts()

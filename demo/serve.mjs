@@ -1,14 +1,13 @@
-// `npm run demo`: builds the demo app (errand itself was built just before) and serves it.
-import { execFileSync } from 'node:child_process'
+// `npm run demo`: serves the built demo (`npm run build:demo` ran just before) with its
+// upload API, on 127.0.0.1 and $PORT or a free port.
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { startStaticServer } from '../scripts/static-server.mjs'
+import { startDemoServer } from './server/server.mjs'
 
-const here = fileURLToPath(new URL('.', import.meta.url))
-execFileSync('npx', ['vite', 'build', '-c', `${here}vite.config.ts`, '--logLevel', 'warn'], { stdio: 'inherit' })
-const port = Number(process.env.PORT ?? 0)
-const { url } = await startStaticServer({
-  root: `${here}dist`,
-  port,
-  headers: { 'content-security-policy': "default-src 'self'; script-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'" },
-})
-console.log(`\nerrand demo: ${url}/   (Ctrl+C to stop)\n`)
+const root = fileURLToPath(new URL('./dist', import.meta.url))
+if (!existsSync(`${root}/sw.js`)) {
+  console.error(`The demo is not built (no ${root}/sw.js). Run \`npm run demo\`, or \`npm run build && npm run build:demo\` first.`)
+  process.exit(1)
+}
+const server = await startDemoServer({ root })
+console.log(`\nerrand demo: ${server.url}/   (uploads stored in ${server.uploadsDir}; Ctrl+C to stop)\n`)

@@ -8,5 +8,9 @@ export default defineConfig({
   resolve: {
     alias: builtPackageAliases('The demo'),
   },
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
+  worker: { format: 'es' },
+  // The dev server pre-bundles errand/sw for the service worker (sw.ts), which no page imports.
+  optimizeDeps: { include: ['errand/sw'] },
+  // shell.json: the list of built files, which the service worker caches so the demo also loads offline.
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', manifest: 'shell.json' },
 })

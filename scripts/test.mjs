@@ -19,7 +19,7 @@ const steps = [
   ['browser-check', 'node scripts/ensure-browser.mjs'],
   ['typecheck', 'npm run --silent typecheck'],
   ['unit', 'npx vitest run --project unit'],
-  ['build', 'npm run --silent build && npm run --silent build:fixture'],
+  ['build', 'npm run --silent build && npm run --silent build:fixture && npm run --silent build:demo'],
   ['size', 'node scripts/size.mjs'],
 ]
 const results = []

@@ -42,6 +42,9 @@ export const jobs = defineJobs({
     const started = performance.now()
     const hash = createSha256()
     const size = input.file.size
+    // Nothing to send: fail at once, no retries (the name is shown as text wherever it appears).
+    if (size === 0) throw new UnrecoverableError(`"${input.name}" is empty: there is nothing to upload.`)
+    ctx.log('hashing', input.name, `(${size} bytes)`)
     for (let at = 0; at < size; at += HASH_SLICE) {
       ctx.signal.throwIfAborted()
       hash.update(new Uint8Array(await input.file.slice(at, Math.min(size, at + HASH_SLICE)).arrayBuffer()))

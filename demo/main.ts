@@ -1,6 +1,7 @@
 // The demo page: one queue for uploads and exports, the service worker that sends the
 // upload requests, and the switches to take the server (or the browser) offline.
 import { openQueue } from 'errand'
+import { defineDashboard } from 'errand/dashboard'
 import type { Jobs } from './jobs.worker' // types only: no handler code in the page bundle
 import { setupExports } from './exports'
 import { setupResponsiveness } from './responsiveness'
@@ -15,7 +16,15 @@ if ('serviceWorker' in navigator) {
 
 const queue = openQueue<Jobs>('demo', {
   worker: () => new Worker(new URL('./jobs.worker.ts', import.meta.url), { type: 'module' }),
+  // Finished jobs stay an hour for the dashboard, then go (with their logs and stored bytes).
+  keep: { completed: { age: 3_600_000 }, cancelled: { age: 3_600_000 } },
 })
+
+// The queue's live dashboard (errand/dashboard): every job of this demo, its logs and errors.
+defineDashboard()
+const dashboard = document.createElement('errand-dashboard')
+dashboard.queue = queue
+byId('dashboard').append(dashboard)
 
 const uploads = setupUploads(queue)
 setupExports(queue, setupResponsiveness())

@@ -20,6 +20,8 @@ interface Upload {
   parts: Map<number, Part>
   manifest?: Part | undefined
   thumbnail?: { id: string; blob?: Blob; drawn?: boolean }
+  /** The jobs that hold the file's bytes (hash, thumbnail) were removed once the server verified it. */
+  released?: boolean
   server?: UploadStatus | undefined
   error?: string | undefined
   row?: HTMLElement
@@ -183,8 +185,10 @@ export function setupUploads(queue: DemoQueue): { refreshServer(): Promise<void>
   /**
    * Makes sure every job the upload needs exists: a chunk job per chunk, and the manifest
    * once the hash is known; after a crash or a closed tab mid-enqueue this fills the gaps.
-   * Once the server verified the file, the upload's jobs (and the file and chunk bytes they
-   * hold in IndexedDB) are removed; the server's list keeps the verdict.
+   * Once the server verified the file, the jobs that hold the file's bytes in IndexedDB (hash
+   * and thumbnail: their payload is the File) are removed; the request jobs stay, completed,
+   * for the dashboard (errand dropped their bodies when they completed, and retention prunes
+   * them). The server's list keeps the verdict.
    */
   const settling = new Map<string, Promise<void>>()
   const settle = (upload: Upload): Promise<void> => {
@@ -197,11 +201,10 @@ export function setupUploads(queue: DemoQueue): { refreshServer(): Promise<void>
   }
   const settleNow = async (u: Upload): Promise<void> => {
     if (u.server?.state === 'verified' || u.server?.state === 'corrupt') {
-      const ids = [u.hash?.id, u.manifest?.id, ...[...u.parts.values()].map((p) => p.id)].filter((id): id is string => id !== undefined)
-      if (ids.length === 0) return
+      if (u.released) return
+      u.released = true
+      const ids = [u.hash?.id, u.thumbnail?.id].filter((id): id is string => id !== undefined)
       u.hash = undefined
-      u.manifest = undefined
-      u.parts.clear()
       u.file = undefined
       await Promise.all(ids.map((id) => queue.remove(id)))
       render(u)

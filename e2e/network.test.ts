@@ -176,6 +176,8 @@ test('a 5 MiB Blob and a FormData with two files survive a reload while the serv
   const blobReceived = server.received.find((r) => r.path === '/blob' && r.status === 201)
   expect(blobReceived).toMatchObject({ method: 'PUT', size: 5 * 1024 * 1024, sha256: blob.sha256[0] })
   expect(server.received.find((r) => r.path === '/form' && r.status === 201)?.files).toEqual(form.sha256)
+  // Sent and completed: their bodies (5 MiB and the form) are gone from the store.
+  expect(await page.evaluate(() => window.errandNet.bodyChunks())).toBe(0)
 })
 
 test('Authorization is in no stored record and is on the wire, added by beforeSend', async ({ page }) => {

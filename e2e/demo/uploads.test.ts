@@ -79,7 +79,13 @@ test('3 files (one of 50 MB) picked while the server is offline, the page reload
       expect(sha256(await readFile(demo.pathOf(upload.uploadId)!))).toBe(expected.get(upload.name!))
     }
 
-    // Once verified, the page removed the upload's jobs (they held the files' bytes); a reload still shows the verdicts, from the server's list.
+    // The dashboard shows the 18 requests (13 + 1 + 1 chunks, 3 manifests) completed; the hash and thumbnail jobs, which held the files, are removed.
+    const dashboard = page.locator('errand-dashboard')
+    await expect(dashboard.locator('li[data-state="completed"] b')).toHaveText('18', { timeout: 10_000 })
+    await expect(dashboard.locator('tbody tr').filter({ hasText: 'completed' })).toHaveCount(18)
+    await expect(dashboard.locator('tbody tr').filter({ hasText: /hash|thumbnail/ })).toHaveCount(0)
+
+    // A reload still shows the verdicts, from the server's list.
     await page.reload()
     for (const file of files) await expect(rows.filter({ hasText: file.name })).toHaveAttribute('data-state', 'verified')
   } finally {

@@ -4,6 +4,7 @@
  * an outcome is recorded only while owner and `claims` still match (fencing). Network jobs
  * are never claimed by the CPU scheduler (the `next` index starts with [state, kind]).
  */
+import { unwrap } from 'idb'
 import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { jobRange, PAUSED_KEY } from './jobs.js'
@@ -54,6 +55,7 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
   return write(db, ['jobs', 'meta', 'unseen', 'bodies'], 'relaxed', 'Could not record and claim network jobs.', async (tx) => {
     const jobs = tx.objectStore('jobs')
     const stores = jobStores(tx)
+    const bodyStore = unwrap(tx.objectStore('bodies')) as IDBObjectStore
     const [paused, due, running, records] = await Promise.all([
       tx.objectStore('meta').get(PAUSED_KEY),
       jobs.index(INDEX.due).getAll(IDBKeyRange.bound(['delayed', -Infinity], ['delayed', now])),
@@ -70,6 +72,8 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
       else next = transition.fail(record, outcome.error, now, Math.random(), outcome)
       settled.push(next)
       putJob(stores, next)
+      // A completed request is never sent again (retry() takes failed and cancelled jobs only): its body goes.
+      if (next.state === 'completed') bodyStore.delete(jobRange(next.id))
     })
     for (const record of due) if (record.kind === 'network') putJob(stores, transition.promote(record))
     const stalled: JobRecord[] = []
@@ -85,13 +89,12 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const head = limit > 0 && paused !== true ? await jobs.index(INDEX.next).getAll(QUEUED, limit) : []
     const claimed = head.map((r) => transition.start(transition.claim(r, owner, now, leaseMs), now))
     for (const record of claimed) putJob(stores, record)
-    const bodyStore = tx.objectStore('bodies')
+    const bodies = tx.objectStore('bodies')
     const [nextDueAt, chunks] = await Promise.all([
       nextDue(jobs.index(INDEX.due), now),
-      Promise.all(claimed.map((r) => ((r.payload as { bodySize?: number }).bodySize ? bodyStore.getAll(jobRange(r.id)) : []))),
+      Promise.all(claimed.map((r) => ((r.payload as { bodySize?: number }).bodySize ? bodies.getAll(jobRange(r.id)) : []))),
     ])
-    const bodies = new Map(claimed.map((r, i) => [r.id, chunks[i] ?? []]))
-    return { settled, claimed, bodies, stalled, nextDueAt }
+    return { settled, claimed, bodies: new Map(claimed.map((r, i) => [r.id, chunks[i] ?? []])), stalled, nextDueAt }
   })
 }
 

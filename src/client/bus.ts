@@ -71,7 +71,7 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
           }
           continue
         }
-        if (message.type !== 'paused') {
+        if (message.type !== 'paused' && message.type !== 'nudge') {
           const { seen: _seen, ...plain } = message
           deliver(plain as QueueMessage)
         }
@@ -101,8 +101,8 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
       }
     }
   }
-  const send = (message: WireMessage, now = false): void => {
-    if (!channel || peers.size === 0) return
+  const send = (message: WireMessage, now = false, always = false): void => {
+    if (!channel || (peers.size === 0 && !always)) return
     if (outbox.push(message) === 1 && !now) queueMicrotask(flush)
     if (now) flush()
   }
@@ -113,12 +113,21 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
       deliver(message)
       // 'error' and 'closed' concern this page only.
       if (message.type === 'error' || message.type === 'closed') return
+      if (peers.size === 0) {
+        // Alone as far as we know: no event is cloned for nobody, but a page whose hello is
+        // still on the way may lead, so what it must act on goes out as a tiny nudge.
+        if (message.type === 'added' || message.type === 'cancelled') {
+          const { id, state, priority, kind } = message.job
+          send({ type: 'nudge', event: message.type, job: { id, state, priority, kind } }, now, true)
+        }
+        return
+      }
       const outcome = message.type === 'completed' || message.type === 'failed' || message.type === 'cancelled'
       send(outcome ? { ...message, seen: seen > 0 } : message, now)
     },
     deliver,
     listeners: (type) => counted.get(type) ?? 0,
-    control: (message) => send(message),
+    control: (message) => send(message, false, true),
     on(type, listener, isCounted = true) {
       let set = listeners.get(type)
       if (!set) listeners.set(type, (set = new Set()))

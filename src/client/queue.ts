@@ -88,7 +88,12 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   const onRemote = (message: WireMessage): void => {
     outcomes.received(message)
     if (message.type === 'retrying' && message.job.kind === 'network') network.dueAt(message.job.runAt)
-    if (message.type === 'added' && message.job.kind === 'cpu') scheduler?.wake(message.job)
+    const nudged = message.type === 'nudge' ? message : undefined
+    if ((message.type === 'added' || nudged?.event === 'added') && 'job' in message) {
+      if (message.job.kind === 'cpu') scheduler?.wake(message.job)
+      else network.kick()
+    }
+    if (nudged?.event === 'cancelled') scheduler?.abandon(nudged.job.id)
     else if (message.type === 'cancelled') scheduler?.abandon(message.job.id)
     else if (message.type === 'paused') {
       paused = message.paused

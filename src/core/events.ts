@@ -38,8 +38,14 @@ export type EventName = keyof BaseEventMap
 /** One event as it travels between tabs. */
 export type QueueMessage = { [K in EventName]: { type: K } & BaseEventMap[K] }[EventName]
 
-/** Control messages between tabs (not events). */
-export type ControlMessage = { type: 'paused'; paused: boolean }
+/**
+ * Control messages between tabs (not events), always posted. `nudge` stands in for an
+ * `added` or `cancelled` event while a page knows of no other page: a page it has not heard
+ * of yet (its hello still on the way) may lead, and must wake up or abandon a run.
+ */
+export type ControlMessage =
+  | { type: 'paused'; paused: boolean }
+  | { type: 'nudge'; event: 'added' | 'cancelled'; job: Pick<Job, 'id' | 'state' | 'priority' | 'kind'> }
 
 /** The event that announces what just happened to a job that finished an attempt: completed, failed, cancelled, or retrying. */
 export function announcement(record: JobRecord): QueueMessage {

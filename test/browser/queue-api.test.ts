@@ -126,16 +126,18 @@ test('other tabs hear `started` for every job, also with ArrayBuffer payloads', 
   }
 })
 
-test('a page that knows no other page posts no events (nothing is cloned for nobody); one that says hello gets them, until it says bye', async () => {
+test('a page that knows no other page posts no events, only a nudge for an added job (a page whose hello is on the way may lead); one that says hello gets them, until it says bye', async () => {
   const queue = testQueue()
   const otherTab = new BroadcastChannel(`errand:${queue.name}`)
   const heard: string[] = []
-  otherTab.onmessage = (event: MessageEvent<{ type: string }[]>) => void heard.push(...event.data.map((m) => m.type))
+  otherTab.onmessage = (event: MessageEvent<{ type: string; job?: object }[]>) => void heard.push(...event.data.map((m) => (m.type === 'nudge' ? `nudge ${JSON.stringify(m.job && Object.keys(m.job).sort())}` : m.type)))
   const settle = () => new Promise((resolve) => setTimeout(resolve, 100))
   try {
     await (await queue.add('add', { a: 1, b: 1 })).result()
     await settle()
-    expect(heard).toEqual([])
+    // The job's id, state, priority and kind; not its payload.
+    expect(heard).toEqual(['nudge ["id","kind","priority","state"]'])
+    heard.length = 0
     otherTab.postMessage([{ type: 'hello', from: 'other-tab' }])
     await settle()
     expect(heard).toEqual(['here'])
@@ -147,7 +149,7 @@ test('a page that knows no other page posts no events (nothing is cloned for nob
     await settle()
     await (await queue.add('add', { a: 3, b: 3 })).result()
     await settle()
-    expect(heard).toEqual([])
+    expect(heard).toEqual(['nudge ["id","kind","priority","state"]'])
   } finally {
     otherTab.close()
   }

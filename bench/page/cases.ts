@@ -206,18 +206,33 @@ export function calibrateCpu(targetMs: number): { iterations: number; ms: number
   return { iterations, ms: median(iterations, 3) }
 }
 
-let cpuQueue: Queue<Jobs> | undefined
+const cpuQueues = new Map<number | undefined, Queue<Jobs>>()
+const barePools = new Map<number, RawWorker[]>()
 
-/** Case 4: `jobs` CPU jobs on the main thread (one task each) vs through errand's default pool. */
-export async function cpu(rep: number, { jobs, iterations }: { jobs: number; iterations: number }): Promise<Figures> {
+/**
+ * Case 4: `jobs` CPU jobs on the main thread (one task each) vs through errand's pool: the
+ * default one (cores − 1 workers, at least 1) unless `concurrency` says how many workers.
+ */
+export async function cpu(rep: number, { jobs, iterations, concurrency }: { jobs: number; iterations: number; concurrency?: number }): Promise<Figures> {
   const f: Figures = {}
-  if (!cpuQueue) {
-    cpuQueue = await warmQueue('cpu') // default concurrency: cores − 1, at least 1
+  let queue = cpuQueues.get(concurrency)
+  if (!queue) {
+    queue = await warmQueue(`cpu${concurrency ?? ''}`, concurrency ? { concurrency } : {})
+    cpuQueues.set(concurrency, queue)
     // Warm the workers' compiled code too, as the calibration warmed the page's.
-    const warm = await cpuQueue.addAll(Array.from({ length: 10 }, () => ({ name: 'cpu' as const, payload: { iterations } })))
+    const warm = await queue.addAll(Array.from({ length: 10 }, () => ({ name: 'cpu' as const, payload: { iterations } })))
     await Promise.all(warm.map((h) => h.result()))
   }
-  const queue = cpuQueue
+  const pool = queue
+  const size = concurrency ?? Math.max(1, navigator.hardwareConcurrency - 1)
+  let bare = barePools.get(size)
+  if (!bare) {
+    bare = Array.from({ length: size }, () => new RawWorker())
+    barePools.set(size, bare)
+    // Warmed like errand's pool: 10 runs of the same work spread over the workers.
+    await Promise.all(bare.map((w) => Promise.all(Array.from({ length: Math.ceil(10 / size) }, () => w.cpu(iterations)))))
+  }
+  const workers = bare
   await rotate(rep, [
     async () => {
       const run = await withLongTasks(async () => {
@@ -231,11 +246,21 @@ export async function cpu(rep: number, { jobs, iterations }: { jobs: number; ite
     },
     async () => {
       const run = await withLongTasks(async () => {
-        const handles = await queue.addAll(Array.from({ length: jobs }, () => ({ name: 'cpu' as const, payload: { iterations } })))
+        const handles = await pool.addAll(Array.from({ length: jobs }, () => ({ name: 'cpu' as const, payload: { iterations } })))
         await Promise.all(handles.map((h) => h.result()))
       })
       f.errandMs = run.ms
       f.errandLongTaskMs = run.longTaskMs
+    },
+    async () => {
+      // A bare pool of as many plain workers: each takes the next job when it is free.
+      let next = 0
+      f.bareMs = await timed(() => Promise.all(workers.map(async (w) => {
+        while (next < jobs) {
+          next++
+          await w.cpu(iterations)
+        }
+      })))
     },
   ])
   return f

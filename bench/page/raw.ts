@@ -109,6 +109,14 @@ export class RawWorker {
     return reply
   }
 
+  /** Runs `iterations` of the CPU work in the worker; resolves when it is done. */
+  cpu(iterations: number): Promise<RawReply> {
+    const id = this.#nextId++
+    const reply = new Promise<RawReply>((resolve) => this.#waiting.set(id, resolve))
+    this.#worker.postMessage({ id, cpu: iterations } satisfies RawRequest)
+    return reply
+  }
+
   terminate(): void {
     this.#worker.terminate()
   }

@@ -129,7 +129,7 @@ export interface QueueOptions {
     beforeSend?: BeforeSend
     /**
      * Requests in flight at once.
-     * @default 6
+     * @default 12
      */
     parallel?: number
     /**

@@ -28,7 +28,7 @@ export interface ServiceWorkerOptions {
   beforeSend?: BeforeSend
   /**
    * Requests in flight at once, per queue.
-   * @default 6
+   * @default 12
    */
   parallel?: number
   /**

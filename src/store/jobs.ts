@@ -4,6 +4,7 @@
  * scheduler's own turn is in turn.ts. Its writes, like renewals, commit `relaxed`:
  * losing one to a power cut only re-runs a job, which at-least-once allows.
  */
+import { unwrap } from 'idb'
 import { isFinished, type JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { INDEX, type Database } from './schema.js'
@@ -25,21 +26,24 @@ export function addJobs(db: Database, records: readonly JobRecord[], bodies?: Re
   const what = records.length === 1 ? `Could not add job "${records[0]?.name}".` : `Could not add ${records.length} jobs.`
   return write(db, ['jobs', 'bodies'], 'strict', what, async (tx) => {
     const store = tx.objectStore('jobs')
-    const pending: Promise<unknown>[] = []
+    // Adds go to the raw stores, without a promise each (50,000 of them in one addAll()): a
+    // failed add aborts the transaction, which write() reports; a DataCloneError throws here.
+    const rawJobs = unwrap(store) as unknown as IDBObjectStore
+    const rawBodies = unwrap(tx.objectStore('bodies')) as unknown as IDBObjectStore
     const added: Added[] = []
     for (const record of records) {
       if (record.activeKey !== undefined) {
+        // Requests run in order: this read sees the adds above, so one batch dedupes too.
         const existing = await store.index(INDEX.key).get(record.activeKey)
         if (existing) {
           added.push({ record: existing, existed: true })
           continue
         }
       }
-      pending.push(quiet(store.add(record)))
-      bodies?.get(record.id)?.forEach((chunk, n) => pending.push(quiet(tx.objectStore('bodies').add(chunk, [record.id, n]))))
+      rawJobs.add(record)
+      bodies?.get(record.id)?.forEach((chunk, n) => rawBodies.add(chunk, [record.id, n]))
       added.push({ record, existed: false })
     }
-    await Promise.all(pending)
     return added
   })
 }

@@ -48,6 +48,9 @@ export default defineConfig({
           include: ['test/browser/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+          // A loaded 2-core machine (the browser and e2e suites run side by side) can take
+          // longer than the 1 s default to show what the test waits for.
+          expect: { poll: { timeout: 5_000 } },
           browser: {
             enabled: true,
             headless: true,

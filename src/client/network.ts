@@ -6,11 +6,9 @@
  * Both send under the same Web Lock and claim in the store, so a service worker that takes
  * control while the page sends never sends a job twice.
  */
-import type { QueueMessage } from '../core/events.js'
 import { PROTOCOL, isErrandMessage, type FromServiceWorker, type ToServiceWorker } from '../net/protocol.js'
-import { createSender, type BeforeSend, type PassResult, type Sender } from '../net/sender.js'
+import { createSender, type PassResult, type Sender, type SenderOptions } from '../net/sender.js'
 import { nextRequestDue } from '../store/requests.js'
-import type { Database } from '../store/schema.js'
 
 export type NetworkMode = 'sw' | 'page'
 
@@ -29,17 +27,10 @@ export interface Capabilities {
   mode: NetworkMode
 }
 
-export interface NetworkOptions {
-  queue: string
-  db: () => Promise<Database>
-  owner: string
-  leaseMs: number
-  maxStalls: number
-  parallel: number
-  beforeSend?: BeforeSend
+/** The page's sender options (its `active` is the page's own: page mode, queue open), and: */
+export interface NetworkOptions extends Omit<SenderOptions, 'active'> {
   /** False: never hand jobs to a service worker. */
   serviceWorker: boolean
-  announce(message: QueueMessage): void
   /** Aborted when the queue closes. */
   closed: AbortSignal
 }

@@ -157,9 +157,11 @@ test('1,000,000 rows to CSV and NDJSON: exact lines, flat worker memory, no main
   const ndjson = await runExport(context, page, 'ndjson', { sampleHeap: true })
   report(describeRun('ndjson', ndjson))
   expect(ndjson.heap.samples).toBeGreaterThan(0)
-  // Flat: the worker's heap (garbage not yet collected included) stays far under the file it
-  // writes; holding the rows would take at least the file's size.
-  expect(ndjson.heap.used).toBeLessThan(ndjson.bytes / 4)
+  // Flat: the worker's heap (garbage not yet collected included) stays well under the file it
+  // writes; holding the rows would take at least the file's size (twice that as JS strings).
+  // Measured 25–39 MiB for a 138 MiB file; half the file is the bound (a quarter failed once
+  // on a loaded machine, whose collector runs later).
+  expect(ndjson.heap.used).toBeLessThan(ndjson.bytes / 2)
   const name = (await ndjson.row.getAttribute('data-file'))!
   const ends = await page.evaluate(async (fileName) => {
     const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('errand-demo-exports')

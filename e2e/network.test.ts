@@ -217,7 +217,8 @@ test.describe('without a service worker', () => {
 
 test('a service worker that takes control while the page sends: the rest go through it, none is sent twice', async ({ page }) => {
   test.setTimeout(60_000)
-  expect(await openNet(page, { queue: uniqueQueueName(), sw: false })).toBe('page')
+  // Two at a time, 300 ms each: the page is far from done (about 4.5 s) when the service worker takes over.
+  expect(await openNet(page, { queue: uniqueQueueName(), sw: false, parallel: 2 })).toBe('page')
   server.fault = { kind: 'slow', ms: 300 }
   const sent = await post(page, `${server.url}/handover`, 30)
   await page.evaluate(() => window.errandNet.registerServiceWorker())

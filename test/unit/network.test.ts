@@ -2,30 +2,11 @@ import { describe, expect, test } from 'vitest'
 import type { JobRecord } from '../../src/core/job.js'
 import { claim, fail, offline, start } from '../../src/core/transitions.js'
 import { retriable, retryAfter } from '../../src/net/policy.js'
+import { NOW, queuedJob } from './records.js'
 
-const NOW = 1_700_000_000_000
-
-function runningRequest(overrides: Partial<JobRecord> = {}): JobRecord {
-  const queued: JobRecord = {
-    id: 'job-1',
-    name: 'request',
-    kind: 'network',
-    payload: { url: 'https://example.test/notes', method: 'POST' },
-    state: 'queued',
-    priority: 0,
-    seq: 1,
-    runAt: NOW - 5000,
-    attempt: 0,
-    claims: 0,
-    stalls: 0,
-    maxAttempts: 3,
-    backoff: { type: 'fixed', delay: 100, maxDelay: 3_600_000, jitter: 0 },
-    timeout: 0,
-    progress: 0,
-    errors: [],
-    createdAt: NOW - 5000,
-    ...overrides,
-  }
+/** A network job, claimed and started at NOW. */
+function runningRequest(): JobRecord {
+  const queued = queuedJob({ name: 'request', kind: 'network', payload: { url: 'https://example.test/notes', method: 'POST' }, backoff: { type: 'fixed', delay: 100, maxDelay: 3_600_000, jitter: 0 } })
   return start(claim(queued, 'sw-1', NOW, 30_000), NOW)
 }
 

@@ -1,36 +1,11 @@
 import { describe, expect, test } from 'vitest'
 import { UnrecoverableError } from '../../src/core/errors.js'
 import type { JobRecord } from '../../src/core/job.js'
+import { NOW, queuedJob } from './records.js'
 import { cancel, claim, complete, fail, isFinalError, promote, release, retry, seen, stall, start } from '../../src/core/transitions.js'
 
-const NOW = 1_700_000_000_000
 const LEASE_MS = 30_000
 const OWNER = 'queue-a'
-
-function queuedJob(overrides: Partial<JobRecord> = {}): JobRecord {
-  return {
-    id: 'job-1',
-    name: 'thumbnail',
-    kind: 'cpu',
-    payload: { size: 64 },
-    state: 'queued',
-    priority: 0,
-    seq: 1,
-    runAt: NOW - 5000,
-    attempt: 0,
-    claims: 0,
-    stalls: 0,
-    maxAttempts: 3,
-    backoff: { type: 'exponential', delay: 1000, maxDelay: 3_600_000, jitter: 0 },
-    timeout: 0,
-    key: 'thumb:1',
-    activeKey: 'thumb:1',
-    progress: 0,
-    errors: [],
-    createdAt: NOW - 5000,
-    ...overrides,
-  }
-}
 
 /** Claims a job and hands it to an executor at the same moment: a real attempt. */
 const run = (job: JobRecord, owner: string, at: number, leaseMs: number): JobRecord => start(claim(job, owner, at, leaseMs), at)

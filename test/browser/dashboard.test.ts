@@ -212,6 +212,8 @@ test('job names, payloads, results, log lines and error messages with HTML in th
   await expect.poll(() => count(element, 'failed'), { timeout: 10_000 }).toBe('2')
 
   const panel = details(element)
+  // The rows are read by their own throttle, a moment after the counts.
+  await expect.poll(() => rows(element).some((row) => row.cells[0]!.textContent === 'echo')).toBe(true)
   rows(element).find((row) => row.cells[0]!.textContent === 'echo')!.click()
   await expect.poll(() => panel.querySelectorAll('pre')[1]?.textContent).toBe(JSON.stringify({ evil }, null, 2)) // the result
   expect(rows(element).map((row) => row.cells[0]!.textContent)).toContain(evil) // the name, in its row

@@ -117,7 +117,7 @@ test('the page that was closed while 20 requests waited gets their completions w
   const completed = await again.evaluate(() => window.errandNet.events('completed').map((e) => e.jobId))
   expect(new Set(completed)).toEqual(new Set(sent.map((s) => s.id)))
   // Delivered here, so acknowledged: once no outcome is left unseen, a reload replays nothing.
-  await expect.poll(() => again.evaluate(() => window.errandNet.storedText().then((text) => text.includes('"unseenAt"')))).toBe(false)
+  await expect.poll(() => again.evaluate(() => window.errandNet.unseenMarks())).toBe(0)
   await again.reload()
   await openNet(again, { queue })
   await again.waitForTimeout(500)

@@ -1,7 +1,7 @@
 /**
  * Outcomes reach pages that were not open when they happened: the acknowledgement model.
  *
- * A finished job keeps `unseenAt` until some page delivered its outcome to a
+ * A finished job keeps an unseen mark (store/records.ts) until some page delivered its outcome to a
  * `queue.on('completed' | 'failed' | 'cancelled')` listener. The page that announces the
  * outcome, and any other tab that hears it while the announcing page had no listener (the
  * wire's `seen: false`), clears it in a batched write after delivery, never in the write
@@ -11,6 +11,7 @@
  */
 import { announcement, type EventName, type QueueMessage } from '../core/events.js'
 import { acknowledge, takeUnseen } from '../store/jobs.js'
+import type { Mark } from '../store/records.js'
 import type { Database } from '../store/schema.js'
 import type { Bus, WireMessage } from './bus.js'
 
@@ -33,12 +34,13 @@ export interface Outcomes {
 export function createOutcomes(bus: Bus, database: () => Promise<Database | undefined>): Outcomes {
   const report = (error: unknown): void => bus.publish({ type: 'error', error: error as Error })
   const listening = (): Set<string> => new Set(OUTCOMES.filter((type) => bus.listeners(type) > 0))
-  let acks: string[] = []
+  let acks: Mark[] = []
   let replaying: Promise<void> | undefined
   // Written after delivery, never with the outcome itself: a page that dies between the two
   // leaves the outcome unseen, to be replayed, rather than marked seen and never delivered.
-  const acknowledgeSoon = (id: string): void => {
-    if (acks.push(id) > 1) return
+  const acknowledgeSoon = (job: { id: string; finishedAt?: number }): void => {
+    if (job.finishedAt === undefined) return // not an outcome: nothing to acknowledge
+    if (acks.push({ id: job.id, at: job.finishedAt }) > 1) return
     setTimeout(() => {
       if (acks.length === 0) return // flushed meanwhile
       const ids = acks
@@ -55,10 +57,10 @@ export function createOutcomes(bus: Bus, database: () => Promise<Database | unde
     },
     listening,
     received(message) {
-      if ('seen' in message && message.seen === false && 'job' in message && bus.listeners(message.type) > 0) acknowledgeSoon(message.job.id)
+      if ('seen' in message && message.seen === false && 'job' in message && bus.listeners(message.type) > 0) acknowledgeSoon(message.job)
     },
     delivered(message) {
-      if (OUTCOMES.includes(message.type) && 'job' in message && bus.listeners(message.type) > 0) acknowledgeSoon(message.job.id)
+      if (OUTCOMES.includes(message.type) && 'job' in message && bus.listeners(message.type) > 0) acknowledgeSoon(message.job)
     },
     replay() {
       // Later than the current task: listeners added right after openQueue() are in place.

@@ -7,6 +7,7 @@
 import { unwrap } from 'idb'
 import { isFinished, type JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
+import { getJobs, markKey, markOf, unmark, type Mark } from './records.js'
 import { INDEX, type Database } from './schema.js'
 import { quiet, write } from './transact.js'
 
@@ -83,9 +84,10 @@ function changeJob(db: Database, id: string, what: string, change: (record: JobR
     const after = before && change(before)
     if (after) {
       // A cancelled job's outcome is unseen; a retried job is no outcome any more.
+      const earlier = markOf(before)
+      if (earlier) await unmark(tx.objectStore('unseen'), [earlier])
       const { unseenAt, ...stored } = after
-      const unseen = tx.objectStore('unseen')
-      void quiet<unknown>(unseenAt === undefined ? unseen.delete(id) : unseen.put(unseenAt, id))
+      if (unseenAt !== undefined) void quiet(tx.objectStore('unseen').put([id], markKey(unseenAt)))
       // Awaited: a put that breaks the unique key index rejects with ConstraintError, reported as INVALID_STATE.
       await tx.objectStore('jobs').put(stored)
     }
@@ -103,19 +105,19 @@ export const retryJob = (db: Database, id: string, now: number) =>
 export function cancelWaiting(db: Database, now: number): Promise<JobRecord[]> {
   return write(db, ['jobs', 'unseen'], 'strict', 'Could not clear the queue.', async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)
-    const unseen = tx.objectStore('unseen')
     const cancelled: JobRecord[] = []
     for (const state of ['queued', 'delayed', 'running']) {
       let cursor = await index.openCursor(stateRange(state))
       for (; cursor; cursor = await cursor.continue()) {
         if (state === 'running' && cursor.value.startedAt !== undefined) continue
         const next = transition.cancel(cursor.value, now)
-        const { unseenAt, ...stored } = next
-        void quiet(unseen.put(unseenAt ?? now, next.id))
+        const { unseenAt: _unseenAt, ...stored } = next
         await cursor.update(stored)
         cancelled.push(next)
       }
     }
+    // Every one of them finished at `now`: one mark row.
+    if (cancelled.length) await tx.objectStore('unseen').put(cancelled.map((r) => r.id), markKey(now))
     return cancelled
   })
 }
@@ -127,7 +129,8 @@ export function removeJob(db: Database, id: string): Promise<JobRecord | undefin
     const record = await jobs.get(id)
     if (!record) return undefined
     const own = jobRange(id)
-    await Promise.all([jobs.delete(id), tx.objectStore('logs').delete(own), tx.objectStore('bodies').delete(own), tx.objectStore('unseen').delete(id)])
+    const mark = markOf(record)
+    await Promise.all([jobs.delete(id), tx.objectStore('logs').delete(own), tx.objectStore('bodies').delete(own), mark && unmark(tx.objectStore('unseen'), [mark])])
     return record
   })
 }
@@ -138,12 +141,9 @@ export function setMeta(db: Database, key: string, value: unknown): Promise<void
   })
 }
 
-/** Marks outcomes as delivered: deletes their unseen marks (the jobs themselves are not rewritten). */
-export function acknowledge(db: Database, ids: readonly string[]): Promise<void> {
-  return write(db, ['unseen'], 'relaxed', 'Could not record delivered outcomes.', async (tx) => {
-    const unseen = tx.objectStore('unseen')
-    await Promise.all(ids.map((id) => quiet(unseen.delete(id))))
-  })
+/** Marks outcomes as delivered: takes them out of their unseen marks (the jobs themselves are not rewritten). */
+export function acknowledge(db: Database, marks: readonly Mark[]): Promise<void> {
+  return write(db, ['unseen'], 'relaxed', 'Could not record delivered outcomes.', (tx) => unmark(tx.objectStore('unseen'), marks))
 }
 
 /**
@@ -155,17 +155,23 @@ export function takeUnseen(db: Database, states: ReadonlySet<string>): Promise<J
   return write(db, ['jobs', 'unseen'], 'relaxed', 'Could not read outcomes to replay.', async (tx) => {
     const unseen = tx.objectStore('unseen')
     const jobs = tx.objectStore('jobs')
-    const [ids, times] = await Promise.all([unseen.getAllKeys(), unseen.getAll()])
-    const records = await Promise.all(ids.map((id) => jobs.get(id)))
-    const taken: { record: JobRecord; at: number }[] = []
-    records.forEach((record, i) => {
-      const id = ids[i]!
-      // A mark whose job is gone, or was retried meanwhile, is stale: drop it.
-      if (!record || !isFinished(record.state)) return void quiet(unseen.delete(id))
-      if (!states.has(record.state)) return
-      taken.push({ record, at: times[i] ?? 0 })
-      void quiet(unseen.delete(id))
+    // Rows come in key order: oldest finish time first.
+    const [keys, rows] = await Promise.all([unseen.getAllKeys(), unseen.getAll()])
+    const records = await Promise.all(rows.map((ids) => getJobs(jobs, ids)))
+    const taken: JobRecord[] = []
+    rows.forEach((ids, i) => {
+      const [at] = keys[i]!
+      const left = ids.filter((_, k) => {
+        const record = records[i]![k]
+        // A mark whose job is gone, or finished again since (a retry), is stale: dropped.
+        if (!record || !isFinished(record.state) || record.finishedAt !== at) return false
+        if (!states.has(record.state)) return true
+        taken.push(record)
+        return false
+      })
+      if (left.length === 0) void quiet(unseen.delete(keys[i]!))
+      else if (left.length < ids.length) void quiet(unseen.put(left, keys[i]!))
     })
-    return taken.sort((a, b) => a.at - b.at).map((t) => t.record)
+    return taken
   })
 }

@@ -5,6 +5,7 @@
 import type { JobRecord } from '../core/job.js'
 import { INDEX, type Database } from './schema.js'
 import { jobRange } from './jobs.js'
+import { markOf, unmark } from './records.js'
 import { quiet, write } from './transact.js'
 
 /** How many finished jobs of one state to keep: the newest `count`, and none older than `age` ms. */
@@ -36,8 +37,8 @@ export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancel
     const jobs = tx.objectStore('jobs')
     const logs = tx.objectStore('logs')
     const bodies = tx.objectStore('bodies')
-    const unseen = tx.objectStore('unseen')
-    await Promise.all(doomed.flatMap((r) => [quiet(jobs.delete(r.id)), quiet(logs.delete(jobRange(r.id))), quiet(bodies.delete(jobRange(r.id))), quiet(unseen.delete(r.id))]))
+    const marks = doomed.map(markOf).filter((mark) => mark !== undefined)
+    await Promise.all([...doomed.flatMap((r) => [quiet(jobs.delete(r.id)), quiet(logs.delete(jobRange(r.id))), quiet(bodies.delete(jobRange(r.id)))]), unmark(tx.objectStore('unseen'), marks)])
     return doomed.length
   })
 }

@@ -1,37 +1,94 @@
 /**
- * The one way to write a job record. A finished record carries `unseenAt` from its
- * transition (core/transitions.ts); here that mark moves to the small store `unseen`
- * (key: job id, value: finish time), and the record is stored without it. Acknowledging an
- * outcome is then one delete of a tiny row, not a rewrite of the job (payload and result
- * included), and the unseen outcomes are read without an index over every job.
+ * The one way to write a job record, and the unseen marks of outcomes.
+ *
+ * A finished record carries `unseenAt` from its transition (core/transitions.ts). The
+ * record is stored without it; the mark goes to the small store `unseen`, one row per
+ * write and finish time: key `[finishedAt, token]`, value the ids of the jobs that
+ * finished then. A turn that settles 200 jobs writes one mark row, not 200, and the
+ * page that delivers them deletes that row: IndexedDB's cost is mostly per request, so
+ * marks cost about nothing per job. Acknowledging never rewrites a job (payload and
+ * result included), and finding a job's mark needs only its `finishedAt`.
+ *
+ * A mark is valid while its job exists, is finished and still has that `finishedAt`; a
+ * mark that outlived a retry or a removal is stale and dropped when read.
  *
  * Puts go to the raw IDBObjectStore, without a promise each: they are the hot path of
  * every turn, and a failed put aborts its transaction, which `write()` reports.
  */
-import { unwrap, type IDBPObjectStore } from 'idb'
+import { unwrap, type IDBPObjectStore, type StoreNames } from 'idb'
+import { newOwnerId } from '../core/ids.js'
 import type { JobRecord } from '../core/job.js'
+import type { ErrandSchema } from './schema.js'
 
 export interface JobStores {
   jobs: IDBObjectStore
   unseen: IDBObjectStore
+  /** Marks of this transaction not written yet: finish time → job ids (see flushMarks). */
+  marks: Map<number, string[]>
+}
+
+/** A job's unseen mark: where its row is (`at`, the job's finishedAt) and which id to take out of it. */
+export interface Mark {
+  id: string
+  at: number
 }
 
 /** The raw stores putJob() writes to, from a transaction over at least `jobs` and `unseen`. */
 export function jobStores(tx: { objectStore(name: 'jobs' | 'unseen'): unknown }): JobStores {
   const raw = (name: 'jobs' | 'unseen') => unwrap(tx.objectStore(name) as IDBPObjectStore) as unknown as IDBObjectStore
-  return { jobs: raw('jobs'), unseen: raw('unseen') }
+  return { jobs: raw('jobs'), unseen: raw('unseen'), marks: new Map() }
 }
 
-/** Puts `record`, and its unseen mark if it just finished, in the transaction of `stores`. */
+/** Puts `record`; if it just finished, its unseen mark waits in `stores` for flushMarks(). */
 export function putJob(stores: JobStores, record: JobRecord): void {
   if (record.unseenAt === undefined) {
     stores.jobs.put(record)
     return
   }
   const { unseenAt, ...stored } = record
-  stores.unseen.put(unseenAt, record.id)
+  const ids = stores.marks.get(unseenAt)
+  if (ids) ids.push(record.id)
+  else stores.marks.set(unseenAt, [record.id])
   stores.jobs.put(stored)
 }
+
+/** Writes the marks putJob() collected, one row per finish time. Call once, after the last putJob() of the transaction. */
+export function flushMarks(stores: JobStores): void {
+  for (const [at, ids] of stores.marks) stores.unseen.put(ids, markKey(at))
+  stores.marks.clear()
+}
+
+/** The key of a new mark row; the token keeps rows of two writes in the same millisecond apart. */
+export const markKey = (at: number): [number, string] => [at, newOwnerId()]
+
+/** Every mark row of one finish time. */
+export const marksAt = (at: number): IDBKeyRange => IDBKeyRange.bound([at], [at, []])
+
+/**
+ * Takes `marks` out of their rows (deleting rows left empty), in a transaction over
+ * `unseen`: one read and one write per distinct finish time, however many jobs.
+ */
+export async function unmark(unseen: IDBPObjectStore<ErrandSchema, ArrayLike<StoreNames<ErrandSchema>>, 'unseen', 'readwrite'>, marks: readonly Mark[]): Promise<void> {
+  const byTime = new Map<number, Set<string>>()
+  for (const { id, at } of marks) {
+    const ids = byTime.get(at)
+    if (ids) ids.add(id)
+    else byTime.set(at, new Set([id]))
+  }
+  await Promise.all(
+    [...byTime].map(async ([at, ids]) => {
+      for (let cursor = await unseen.openCursor(marksAt(at)); cursor; cursor = await cursor.continue()) {
+        const row = cursor.value as string[]
+        const left = row.filter((id) => !ids.has(id))
+        if (left.length === 0) await cursor.delete()
+        else if (left.length < row.length) await cursor.update(left)
+      }
+    }),
+  )
+}
+
+/** The mark of a finished record (`finishedAt` is when it was set), if it has one. */
+export const markOf = (record: JobRecord): Mark | undefined => (record.finishedAt === undefined ? undefined : { id: record.id, at: record.finishedAt })
 
 /**
  * Reads the records of `ids` with as few requests as possible: one `getAll` over the id

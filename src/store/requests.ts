@@ -9,7 +9,7 @@ import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { jobRange, PAUSED_KEY } from './jobs.js'
 import { INDEX, type Database } from './schema.js'
-import { jobStores, putJob } from './records.js'
+import { flushMarks, jobStores, putJob } from './records.js'
 import { read, write } from './transact.js'
 
 const QUEUED = IDBKeyRange.bound(['queued', 'network', -Infinity, -Infinity], ['queued', 'network', Infinity, Infinity])
@@ -89,6 +89,7 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const head = limit > 0 && paused !== true ? await jobs.index(INDEX.next).getAll(QUEUED, limit) : []
     const claimed = head.map((r) => transition.start(transition.claim(r, owner, now, leaseMs), now))
     for (const record of claimed) putJob(stores, record)
+    flushMarks(stores)
     const bodies = tx.objectStore('bodies')
     const [nextDueAt, chunks] = await Promise.all([
       nextDue(jobs.index(INDEX.due), now),

@@ -39,8 +39,8 @@ export interface ErrandSchema extends DBSchema {
       name: [string, string]
     }
   }
-  /** Outcomes no page has delivered to a listener yet: job id → finish time (see records.ts). */
-  unseen: { key: string; value: number }
+  /** Outcomes no page has delivered to a listener yet: [finish time, token] → job ids (see records.ts). */
+  unseen: { key: [number, string]; value: string[] }
   logs: { key: [string, number]; value: LogRecord }
   /** Request bodies of network jobs, in chunks of at most BODY_CHUNK bytes: key [jobId, chunk number]. */
   bodies: { key: [string, number]; value: ArrayBuffer }

@@ -24,7 +24,7 @@
 import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { INDEX, type Database } from './schema.js'
-import { getJobs, jobStores, putJob } from './records.js'
+import { flushMarks, getJobs, jobStores, putJob } from './records.js'
 import { quiet, write } from './transact.js'
 
 /** Queued CPU jobs (network jobs are claimed by the sender: src/net/). */
@@ -97,7 +97,8 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
 
     // 1. Everything this turn needs to read, at once.
     const { started, release } = input
-    const touched = [...new Set([...started, ...reports, ...outcomes, ...release].map((r) => r.id))]
+    // Outcomes first: their records are put, and their unseen marks listed, in the order they ended.
+    const touched = [...new Set([...outcomes, ...started, ...reports, ...release].map((r) => r.id))]
     const head = (): Promise<JobRecord[]> => (input.claim > 0 ? jobs.index(INDEX.next).getAll(QUEUED, input.claim) : Promise.resolve([]))
     const [records, lineCounts, due, orphans, firstHead] = await Promise.all([
       getJobs(jobs, touched),
@@ -169,6 +170,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const requeued = due.length > 0 || released.length > 0 || [...settled, ...stalled].some((r) => r.state === 'queued')
     const claimed = (requeued && input.claim > 0 ? await head() : firstHead).map((r) => transition.claim(r, owner, now, leaseMs))
     for (const record of claimed) putJob(stores, record)
+    flushMarks(stores)
 
     // 4. When to wake up next: needed only when the scheduler may go to sleep.
     let wakeAt: number | undefined

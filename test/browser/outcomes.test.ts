@@ -121,3 +121,60 @@ test('drain() does not consume cancelled outcomes meant for the app', async () =
   later.on('cancelled', ({ job: j }) => cancelled.push(j.id))
   await expect.poll(() => cancelled, { timeout: 2000 }).toEqual([job.id])
 })
+
+/** The ids the queue's database still marks unseen, read from IndexedDB itself (one row per write that finished jobs). */
+async function unseenIds(name: string): Promise<string[]> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const open = indexedDB.open(`errand:${name}`)
+    open.onsuccess = () => resolve(open.result)
+    open.onerror = () => reject(open.error)
+  })
+  const rows = await new Promise<string[][]>((resolve, reject) => {
+    const request = db.transaction('unseen').objectStore('unseen').getAll()
+    request.onsuccess = () => resolve(request.result as string[][])
+    request.onerror = () => reject(request.error)
+  })
+  db.close()
+  return rows.flat().sort()
+}
+
+test('a failed job retried and failing again is replayed once, with its last attempt', async () => {
+  const name = `retried-${crypto.randomUUID()}`
+  const { ok, bad } = await completeOneFailOne(name)
+  expect(await unseenIds(name)).toEqual([ok.id, bad.id].sort())
+
+  const runner = open(name)
+  await runner.retry(bad.id) // no listener here: the second failure is unseen too
+  await expect.poll(async () => (await runner.get(bad.id))?.errors.length).toBe(2)
+  await runner.close()
+  // The mark of the first failure went with the retry: one mark per job.
+  expect(await unseenIds(name)).toEqual([ok.id, bad.id].sort())
+
+  const later = open(name, false)
+  const failed: Job[] = []
+  later.on('failed', ({ job }) => failed.push(job))
+  await expect.poll(() => failed.length).toBe(1)
+  await settle()
+  expect(failed.map((j) => [j.id, j.errors.length])).toEqual([[bad.id, 2]])
+  await expect.poll(() => unseenIds(name)).toEqual([ok.id])
+})
+
+test('removing a finished job takes away its unseen mark; 50 outcomes are replayed in the order they happened', async () => {
+  const name = `marks-${crypto.randomUUID()}`
+  const runner = open(name)
+  await runner.pause()
+  const handles = await runner.addAll(Array.from({ length: 50 }, (_, i) => ({ name: 'add' as const, payload: { a: i, b: 0 } })))
+  await runner.start()
+  await Promise.all(handles.map((h) => h.result()))
+  const first = handles[0]!
+  await runner.remove(first.id)
+  await runner.close()
+  expect(await unseenIds(name)).toEqual(handles.slice(1).map((h) => h.id).sort())
+
+  const later = open(name, false)
+  const results: number[] = []
+  later.on('completed', ({ job }) => results.push(job.result as number))
+  await expect.poll(() => results.length).toBe(49)
+  expect(results).toEqual(Array.from({ length: 49 }, (_, i) => i + 1))
+  await expect.poll(() => unseenIds(name)).toEqual([])
+})

@@ -263,7 +263,7 @@ const CASES = {
       }
       return out
     })
-    const claimBy = 'raw claim, same database: first of the [state, kind, priority, seq] index + put, relaxed'
+    const claimBy = 'raw claim, same database: first of the next index ([kind, priority, seq], queued only) + put, relaxed'
     row(c, `claim the next job, ${n(small)} queued: start() → started`, m[small].errand, m[small].raw, claimBy)
     row(c, `claim the next job, ${n(large)} queued: start() → started`, m[large].errand, m[large].raw, claimBy)
     row(c, `claim growth: ${n(large)} vs ${n(small)} queued`, m[large].errand, m[small].errand, `errand with ${n(small)} queued (1.00× = no growth)`)

@@ -56,16 +56,17 @@ export class RawDb {
 
   /**
    * A claim by hand, in one relaxed transaction: read the first queued CPU record of the
-   * index `next` ([state, kind, priority, seq]) and mark it running with a lease an hour long
+   * index `next` ([kind, priority, seq], queued jobs only) and mark it running with a lease an hour long
    * (so that a queue sharing the database does not recover it while we measure).
    */
   async claim(): Promise<void> {
     const tx = this.db.transaction('jobs', 'readwrite', { durability: 'relaxed' })
     const store = tx.objectStore('jobs')
-    const range = IDBKeyRange.bound(['queued', 'cpu', -Infinity, -Infinity], ['queued', 'cpu', Infinity, Infinity])
-    const [head] = await request(store.index('next').getAll(range, 1))
+    const range = IDBKeyRange.bound(['cpu', -Infinity, -Infinity], ['cpu', Infinity, Infinity])
+    const [head] = (await request(store.index('next').getAll(range, 1))) as { nextKey?: unknown }[]
     if (!head) throw new Error(`claim baseline: nothing queued in ${this.name}`)
-    store.put({ ...(head as object), state: 'running', owner: 'bench-baseline', attempt: 1, leaseExpiresAt: Date.now() + 3_600_000 })
+    const { nextKey: _queued, ...rest } = head // out of the index, as a claim takes it
+    store.put({ ...rest, state: 'running', owner: 'bench-baseline', attempt: 1, leaseExpiresAt: Date.now() + 3_600_000 })
     await committed(tx)
   }
 

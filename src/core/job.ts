@@ -55,6 +55,14 @@ export interface JobRecord {
   progress: number
   result?: unknown
   errors: AttemptError[]
+  /**
+   * Set by the store on every write, from the fields above (store/records.ts `stored()`):
+   * `[kind, priority, seq]` only while queued, `runAt` only while delayed. The indexes `next`
+   * and `due` are on them, so they hold only the jobs they are for, and a job that starts or
+   * finishes writes no entry in them: IndexedDB pays per index entry on every put.
+   */
+  nextKey?: [JobKind, number, number]
+  dueAt?: number
   /** Set only while running (sparse index: running-by-lease). */
   leaseExpiresAt?: number
   /** The queue instance holding the lease. */
@@ -91,7 +99,7 @@ export interface Job<P = unknown, R = unknown> {
 
 /** The one converter between the stored record and the public `Job`. */
 export function toJob<P, R>(record: JobRecord): Job<P, R> {
-  const { activeKey: _activeKey, owner: _owner, leaseExpiresAt: _lease, seq: _seq, unseenAt: _unseen, claims: _claims, ...job } = record
+  const { activeKey: _activeKey, owner: _owner, leaseExpiresAt: _lease, seq: _seq, unseenAt: _unseen, claims: _claims, nextKey: _next, dueAt: _due, ...job } = record
   return job as Job<P, R>
 }
 

@@ -7,7 +7,7 @@
 import { unwrap } from 'idb'
 import { isFinished, type JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
-import { getJobs, markKey, markOf, unmark, type Mark } from './records.js'
+import { getJobs, markKey, markOf, stored, unmark, type Mark } from './records.js'
 import { INDEX, type Database } from './schema.js'
 import { quiet, write } from './transact.js'
 
@@ -41,7 +41,7 @@ export function addJobs(db: Database, records: readonly JobRecord[], bodies?: Re
           continue
         }
       }
-      rawJobs.add(record)
+      rawJobs.add(stored(record))
       bodies?.get(record.id)?.forEach((chunk, n) => rawBodies.add(chunk, [record.id, n]))
       added.push({ record, existed: false })
     }
@@ -69,7 +69,7 @@ export function renewLeases(db: Database, owner: string, ids: readonly string[],
     const pending: Promise<unknown>[] = []
     ids.forEach((id, i) => {
       const record = records[i]
-      if (record?.state === 'running' && record.owner === owner) pending.push(quiet(store.put({ ...record, leaseExpiresAt: until })))
+      if (record?.state === 'running' && record.owner === owner) pending.push(quiet(store.put(stored({ ...record, leaseExpiresAt: until }))))
       else lost.push(id)
     })
     await Promise.all(pending)
@@ -86,10 +86,9 @@ function changeJob(db: Database, id: string, what: string, change: (record: JobR
       // A cancelled job's outcome is unseen; a retried job is no outcome any more.
       const earlier = markOf(before)
       if (earlier) await unmark(tx.objectStore('unseen'), [earlier])
-      const { unseenAt, ...stored } = after
-      if (unseenAt !== undefined) void quiet(tx.objectStore('unseen').put([id], markKey(unseenAt)))
+      if (after.unseenAt !== undefined) void quiet(tx.objectStore('unseen').put([id], markKey(after.unseenAt)))
       // Awaited: a put that breaks the unique key index rejects with ConstraintError, reported as INVALID_STATE.
-      await tx.objectStore('jobs').put(stored)
+      await tx.objectStore('jobs').put(stored(after))
     }
     return { before, after }
   })
@@ -111,8 +110,7 @@ export function cancelWaiting(db: Database, now: number): Promise<JobRecord[]> {
       for (; cursor; cursor = await cursor.continue()) {
         if (state === 'running' && cursor.value.startedAt !== undefined) continue
         const next = transition.cancel(cursor.value, now)
-        const { unseenAt: _unseenAt, ...stored } = next
-        await cursor.update(stored)
+        await cursor.update(stored(next))
         cancelled.push(next)
       }
     }

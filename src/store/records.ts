@@ -39,17 +39,27 @@ export function jobStores(tx: { objectStore(name: 'jobs' | 'unseen'): unknown })
   return { jobs: raw('jobs'), unseen: raw('unseen'), marks: new Map() }
 }
 
+/**
+ * The form of `record` the store holds: without `unseenAt` (marks have their own store),
+ * with `nextKey` only while queued and `dueAt` only while delayed (the sparse indexes
+ * `next` and `due`). Every write of a job goes through here.
+ */
+export function stored(record: JobRecord): JobRecord {
+  const { unseenAt: _unseenAt, nextKey: _nextKey, dueAt: _dueAt, ...rest } = record
+  if (record.state === 'queued') return { ...rest, nextKey: [record.kind, record.priority, record.seq] }
+  if (record.state === 'delayed') return { ...rest, dueAt: record.runAt }
+  return rest
+}
+
 /** Puts `record`; if it just finished, its unseen mark waits in `stores` for flushMarks(). */
 export function putJob(stores: JobStores, record: JobRecord): void {
-  if (record.unseenAt === undefined) {
-    stores.jobs.put(record)
-    return
+  const { unseenAt } = record
+  if (unseenAt !== undefined) {
+    const ids = stores.marks.get(unseenAt)
+    if (ids) ids.push(record.id)
+    else stores.marks.set(unseenAt, [record.id])
   }
-  const { unseenAt, ...stored } = record
-  const ids = stores.marks.get(unseenAt)
-  if (ids) ids.push(record.id)
-  else stores.marks.set(unseenAt, [record.id])
-  stores.jobs.put(stored)
+  stores.jobs.put(stored(record))
 }
 
 /** Writes the marks putJob() collected, one row per finish time. Call once, after the last putJob() of the transaction. */

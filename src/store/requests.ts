@@ -2,7 +2,7 @@
  * The network sender's transactions (src/net/sender.ts), in the page or in the service
  * worker. Same rules as the scheduler's turn: claiming is one readwrite transaction, and
  * an outcome is recorded only while owner and `claims` still match (fencing). Network jobs
- * are never claimed by the CPU scheduler (the `next` index starts with [state, kind]).
+ * are never claimed by the CPU scheduler (the `next` index starts with the kind).
  */
 import { unwrap } from 'idb'
 import type { JobRecord } from '../core/job.js'
@@ -12,7 +12,7 @@ import { INDEX, type Database } from './schema.js'
 import { flushMarks, jobStores, putJob } from './records.js'
 import { read, write } from './transact.js'
 
-const QUEUED = IDBKeyRange.bound(['queued', 'network', -Infinity, -Infinity], ['queued', 'network', Infinity, Infinity])
+const QUEUED = IDBKeyRange.bound(['network', -Infinity, -Infinity], ['network', Infinity, Infinity])
 const RUNNING = IDBKeyRange.bound(['running'], ['running', []])
 
 export interface TurnInput {
@@ -58,7 +58,7 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const bodyStore = unwrap(tx.objectStore('bodies')) as IDBObjectStore
     const [paused, due, running, records] = await Promise.all([
       tx.objectStore('meta').get(PAUSED_KEY),
-      jobs.index(INDEX.due).getAll(IDBKeyRange.bound(['delayed', -Infinity], ['delayed', now])),
+      jobs.index(INDEX.due).getAll(IDBKeyRange.upperBound(now)),
       input.recover === 'all' ? jobs.index(INDEX.state).getAll(RUNNING) : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
       Promise.all(outcomes.map((o) => jobs.get(o.id))),
     ])
@@ -103,7 +103,7 @@ type DueIndex = { openCursor(range: IDBKeyRange): Promise<{ value: JobRecord; co
 
 /** The first delayed network job due after `now` (delayed CPU jobs are skipped; they are few next to queued ones). */
 async function nextDue(index: DueIndex, now: number): Promise<number | undefined> {
-  let cursor = (await index.openCursor(IDBKeyRange.bound(['delayed', now], ['delayed', Infinity], true))) as { value: JobRecord; continue(): Promise<typeof cursor> } | null
+  let cursor = (await index.openCursor(IDBKeyRange.lowerBound(now, true))) as { value: JobRecord; continue(): Promise<typeof cursor> } | null
   for (; cursor; cursor = await cursor.continue()) if (cursor.value.kind === 'network') return cursor.value.runAt
   return undefined
 }

@@ -12,9 +12,12 @@ export const SCHEMA_VERSION = 1
 export const databaseName = (queueName: string): string => `errand:${queueName}`
 
 export const INDEX = {
-  /** Next job of a kind to run: first entry of ['queued', kind, priority, seq] (CPU jobs go to the pool, network jobs to the sender). */
+  /**
+   * Next job of a kind to run: first entry of [kind, priority, seq] (CPU jobs go to the pool,
+   * network jobs to the sender). Sparse: only queued jobs carry `nextKey` (see records.ts).
+   */
   next: 'next',
-  /** Next delayed job to promote: first entry of ['delayed', runAt]. */
+  /** Next delayed job to promote: first entry of `dueAt`. Sparse: only delayed jobs carry it. */
   due: 'due',
   /** Running jobs by lease expiry (sparse: only running jobs have the field). */
   lease: 'lease',
@@ -31,8 +34,8 @@ export interface ErrandSchema extends DBSchema {
     key: string
     value: JobRecord
     indexes: {
-      next: [JobState, JobKind, number, number]
-      due: [JobState, number]
+      next: [JobKind, number, number]
+      due: number
       lease: number
       key: string
       state: [JobState, string]
@@ -63,8 +66,8 @@ export async function openDatabase(queueName: string, hooks: OpenHooks): Promise
         // One step per version; never edit a shipped step, add the next one.
         if (oldVersion < 1) {
           const jobs = database.createObjectStore('jobs', { keyPath: 'id' })
-          jobs.createIndex(INDEX.next, ['state', 'kind', 'priority', 'seq'])
-          jobs.createIndex(INDEX.due, ['state', 'runAt'])
+          jobs.createIndex(INDEX.next, 'nextKey')
+          jobs.createIndex(INDEX.due, 'dueAt')
           jobs.createIndex(INDEX.lease, 'leaseExpiresAt')
           jobs.createIndex(INDEX.key, 'activeKey', { unique: true })
           jobs.createIndex(INDEX.state, ['state', 'id'])

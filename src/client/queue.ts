@@ -154,6 +154,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
             clock,
             paused: paused ?? stored,
             exclusive,
+            concurrency: settings.concurrency,
             leaseMs: settings.lease,
             maxStalls: settings.maxStalls,
             logLimit: settings.logLimit,

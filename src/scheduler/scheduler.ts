@@ -13,8 +13,9 @@
  *   under load one transaction settles many jobs. `prefetch` (how many claimed jobs may
  *   wait in `ready`) follows the completion rate: four times what the last turn settled
  *   (jobs claimed in a turn must last until the claims of the next one have committed,
- *   and every turn claims, so the buffer never runs dry between two turns), at least 1,
- *   so short jobs are batched and long ones are not hoarded.
+ *   and every turn claims, so the buffer never runs dry between two turns), and at least
+ *   one per worker, so a worker that finishes a long job starts the next at once instead
+ *   of waiting for a turn; short jobs are batched and long ones are not hoarded.
  * - `ready` never holds a job behind one of a better priority: a better job added or
  *   promoted makes the next turn release `ready` and claim again. Pausing and stopping
  *   release it too.
@@ -49,6 +50,8 @@ export interface SchedulerOptions {
    * pages schedule at once (claims are still exclusive) and only expired leases are recovered.
    */
   exclusive: boolean
+  /** Workers in the pool: at least this many claimed jobs wait in `ready`. */
+  concurrency: number
   leaseMs: number
   maxStalls: number
   logLimit: number
@@ -83,7 +86,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   let releaseReady = false
   /** After a failed turn: settle one outcome per turn, to isolate the one that fails. */
   let isolate = false
-  let prefetch = 1
+  let prefetch = options.concurrency
   let paused = options.paused
   let stopping = false
   let recoverForeign = options.exclusive
@@ -146,7 +149,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       })
       recoverForeign = false
       if (outcomes.length === 0) isolate = false
-      prefetch = Math.min(MAX_PREFETCH, Math.max(1, 4 * result.settled.length))
+      prefetch = Math.min(MAX_PREFETCH, Math.max(options.concurrency, 4 * result.settled.length))
       if (result.settled.length) pruneSoon()
       for (const record of result.settled) announce(record)
       for (const record of result.stalled) announce(record)

@@ -8,8 +8,6 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 
 export default defineConfig({
   resolve: { alias: builtPackageAliases('The demo service worker') },
-  // Library mode keeps `process.env.NODE_ENV` as is; workbox reads it.
-  define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   build: {
     outDir: here('dist'),
     emptyOutDir: false, // next to the app's own build

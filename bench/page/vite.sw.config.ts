@@ -1,5 +1,5 @@
 // Builds the bench page's service worker into bench/page/dist/sw.js: one classic script
-// with errand/sw and workbox inlined (the README's Vite guide, step 2).
+// with errand/sw and the baseline's workbox-background-sync inlined (the README's Vite guide, step 2).
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 import { builtPackageAliases } from '../../scripts/built-package.mjs'
@@ -9,6 +9,7 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 export default defineConfig({
   logLevel: 'warn',
   resolve: { alias: builtPackageAliases('The bench service worker') },
+  // Library mode keeps `process.env.NODE_ENV` as is; workbox (the baseline) reads it.
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   build: {
     outDir: here('dist'),

@@ -3,13 +3,12 @@
  * calls it at its top level; it adds `message`, `sync` and `activate` listeners, sends the
  * network jobs of every errand queue of the origin, and tells every page what happened.
  *
- * Replays happen on `sync` (workbox-background-sync's Queue, with our own `onSync`: its
- * default replay deletes an entry before sending it and counts 4xx/5xx as success), on
- * start-up and activation, and when a page asks (`online`, a new job, `queue.replay()`).
- * The store is the only copy of each request: workbox's Queue is used for its sync tag and
- * retries, never to hold requests.
+ * Replays happen on start-up and activation, when a page asks (`online`, a new job,
+ * `queue.replay()`), and on a Background Sync `sync` event (Chromium only: an accelerator,
+ * never the only path). The store is the only copy of each request: a sync registration is
+ * only a tag that makes the browser wake this service worker, and retry with backoff when
+ * the replay it started did not send everything.
  */
-import { Queue as SyncQueue } from 'workbox-background-sync'
 import { ErrandError } from '../core/errors.js'
 import type { QueueMessage } from '../core/events.js'
 import { newOwnerId } from '../core/ids.js'
@@ -57,6 +56,14 @@ export interface ServiceWorkerOptions {
 interface ExtendableEvent extends Event {
   waitUntil(promise: Promise<unknown>): void
 }
+interface SyncEvent extends ExtendableEvent {
+  tag: string
+}
+/** Background Sync, where the browser has it (Chromium). */
+interface SyncManager {
+  register(tag: string): Promise<void>
+  getTags(): Promise<string[]>
+}
 interface ExtendableMessageEvent extends ExtendableEvent {
   data: unknown
   origin: string
@@ -65,14 +72,16 @@ interface ExtendableMessageEvent extends ExtendableEvent {
 }
 interface ServiceWorkerScope {
   location: { origin: string }
-  registration: object
-  addEventListener(type: 'message' | 'activate', listener: (event: ExtendableEvent) => void): void
+  registration: { sync?: SyncManager }
+  addEventListener(type: 'message' | 'activate' | 'sync', listener: (event: ExtendableEvent) => void): void
 }
 
 const DATABASE_PREFIX = databaseName('')
-/** workbox-background-sync's Queue name, and the sync tag it registers. */
-const SYNC_QUEUE = 'errand'
-export const SYNC_TAG = `workbox-background-sync:${SYNC_QUEUE}`
+/**
+ * The Background Sync tag: the name workbox-background-sync's Queue gave it when errand used
+ * that Queue, so that a registration made by such an older service worker still fires here.
+ */
+export const SYNC_TAG = 'workbox-background-sync:errand'
 
 let evaluated = false
 let started = false
@@ -195,14 +204,23 @@ export function setupErrand(options: ServiceWorkerOptions = {}): void {
 
   /** Registers the sync tag unless it is registered already (then the browser retries it with its own backoff). */
   const registerSync = async (): Promise<void> => {
-    const sync = (scope.registration as { sync?: { getTags(): Promise<string[]> } }).sync
-    if (sync && (await sync.getTags().catch((): string[] => [])).includes(SYNC_TAG)) return
-    await syncQueue.registerSync()
+    const sync = scope.registration.sync
+    if (!sync || (await sync.getTags().catch((): string[] => [])).includes(SYNC_TAG)) return
+    // Refused when the user turned background sync off for the site: page triggers and start-up remain.
+    await sync.register(SYNC_TAG).catch(() => {})
   }
-  const syncQueue = new SyncQueue(SYNC_QUEUE, {
-    onSync: async () => {
-      if (!(await replayAll(true))) throw new ErrandError('INVALID_STATE', 'errand: some network jobs could not be sent yet; the browser will sync again.')
-    },
+  // Without Background Sync (Firefox, Safari) no sync event comes: start-up, activation and
+  // page triggers replay all the same (below and above).
+  scope.addEventListener('sync', (event) => {
+    const sync = event as SyncEvent
+    if (sync.tag !== SYNC_TAG) return
+    // Rejecting makes the browser fire it again later, with backoff. After its last chance it
+    // drops the tag, and the next replay that finds no network registers it again.
+    sync.waitUntil(
+      replayAll(true).then((sent) => {
+        if (!sent) throw new ErrandError('INVALID_STATE', 'errand: some network jobs could not be sent yet; the browser will sync again.')
+      }),
+    )
   })
 
   scope.addEventListener('message', (event) => {

@@ -3,7 +3,8 @@ import { JOB_STATES, type JobState } from '../core/job.js'
 import { checkDuration, checkInteger, checkJobName, checkKeys, checkTimer, invalidOption, resolveDefaults, type ResolvedJobOptions } from '../core/options.js'
 import type { KeepRule } from '../store/prune.js'
 import { DEFAULT_STRIP_HEADERS } from '../net/encode.js'
-import { DEFAULT_PARALLEL, type BeforeSend } from '../net/sender.js'
+import { DEFAULT_PARALLEL } from '../net/policy.js'
+import type { BeforeSend } from '../net/sender.js'
 import type { ListQuery } from '../store/reads.js'
 
 /** Retention per finished state. */

@@ -1,4 +1,11 @@
-/** The status policy of network jobs: which answers retry, and when. Pure functions. */
+/** The sending policy of network jobs: how many requests at once, which answers retry, and when (no state, no I/O). */
+
+/**
+ * Requests in flight at once per sender, by default. Browsers open at most 6 connections per
+ * host over HTTP/1.1 and queue the rest, so twice that keeps them busy while a sender records
+ * outcomes and claims more (measured: 200 replays 1609 ms at 6, 1344 ms at 12; bench case 6).
+ */
+export const DEFAULT_PARALLEL = 12
 
 /** `Retry-After` as epoch ms: delta-seconds or an HTTP date. */
 export function retryAfter(value: string | null, now: number): number | undefined {

@@ -25,7 +25,7 @@ import type { QueueMessage } from '../core/events.js'
 import { toJob, type Job, type JobRecord } from '../core/job.js'
 import { announcement } from '../core/events.js'
 import { renewLeases } from '../store/jobs.js'
-import { sendTurn, type SendOutcome } from '../store/requests.js'
+import { sendTurn, type SendOutcome } from '../store/send-turn.js'
 import type { Database } from '../store/schema.js'
 import { retryAfter, retriable } from './policy.js'
 import type { HttpResponse, StoredRequest } from './types.js'
@@ -59,13 +59,6 @@ export interface Sender {
   /** Sends what is due; resolves when a pass that started after this call has ended. */
   replay(): Promise<PassResult>
 }
-
-/**
- * Requests in flight at once per sender, by default. Browsers open at most 6 connections per
- * host over HTTP/1.1 and queue the rest, so twice that keeps them busy while a sender records
- * outcomes and claims more (measured: 200 replays 1609 ms at 6, 1344 ms at 12; bench case 6).
- */
-export const DEFAULT_PARALLEL = 12
 
 /** Text bodies kept on an attempt error, at most. */
 const ERROR_BODY_CHARS = 65_536

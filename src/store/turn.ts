@@ -151,7 +151,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     for (const record of due) putJob(stores, transition.promote(record))
     const stalled: JobRecord[] = []
     for (const record of orphans) {
-      // Network jobs are the sender's: it recovers them under its own lock (src/store/requests.ts).
+      // Network jobs are the sender's: it recovers them under its own lock (src/store/send-turn.ts).
       if (record.state !== 'running' || record.kind !== 'cpu' || (record.owner === owner && mine.has(record.id)) || current.has(record.id)) continue
       if (record.startedAt === undefined) {
         // Claimed by a leader that is gone, never started: back to the queue, no stall, no event.

@@ -14,7 +14,8 @@ import type { QueueMessage } from '../core/events.js'
 import { newOwnerId } from '../core/ids.js'
 import { checkInteger, checkKeys, checkTimer, invalidOption } from '../core/options.js'
 import { PROTOCOL, isErrandMessage, type FromServiceWorker, type ToServiceWorker } from '../net/protocol.js'
-import { createSender, DEFAULT_PARALLEL, type BeforeSend, type PassResult, type Sender } from '../net/sender.js'
+import { DEFAULT_PARALLEL } from '../net/policy.js'
+import { createSender, type BeforeSend, type PassResult, type Sender } from '../net/sender.js'
 import { databaseName, openDatabase, type Database } from '../store/schema.js'
 
 /** Options of `setupErrand()`. */

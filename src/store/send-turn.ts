@@ -1,0 +1,106 @@
+/**
+ * The network sender's transaction (src/net/sender.ts), in the page or in the service
+ * worker. Same rules as the scheduler's turn: claiming is one readwrite transaction, and
+ * an outcome is recorded only while owner and `claims` still match (fencing). Network jobs
+ * are never claimed by the CPU scheduler (the `next` index starts with the kind).
+ */
+import { unwrap } from 'idb'
+import type { JobRecord } from '../core/job.js'
+import * as transition from '../core/transitions.js'
+import { jobRange, PAUSED_KEY } from './jobs.js'
+import { flushMarks, jobStores, putJob } from './records.js'
+import { nextDue, QUEUED, RUNNING } from './requests.js'
+import { INDEX, type Database } from './schema.js'
+import { write } from './transact.js'
+
+export interface TurnInput {
+  owner: string
+  now: number
+  leaseMs: number
+  maxStalls: number
+  /** How many to claim. */
+  limit: number
+  /**
+   * `all`: every running network job not in `mine` is orphaned (the caller holds the send
+   * lock, so every earlier sender is gone); `expired`: only those whose lease expired.
+   */
+  recover: 'all' | 'expired'
+  mine: ReadonlySet<string>
+  /** Sends that ended since the last turn: recorded first, fenced. */
+  outcomes: readonly { id: string; claim: number; outcome: SendOutcome }[]
+}
+
+export interface TurnOutput {
+  /** Outcomes recorded (refused ones, from a claim that is no longer current, are left out). */
+  settled: JobRecord[]
+  /** Claimed and marked started: the caller sends them now. */
+  claimed: JobRecord[]
+  /** The request bodies of the claimed jobs, by id. */
+  bodies: Map<string, ArrayBuffer[]>
+  /** Recovered from a sender that vanished mid-send: back to queued, or failed (STALLED). */
+  stalled: JobRecord[]
+  /** When the next delayed network job is due, if any. */
+  nextDueAt: number | undefined
+}
+
+/**
+ * The sender's one transaction per step: records the outcomes of finished sends, promotes
+ * due network jobs, recovers orphaned ones, claims the next `limit` (none while the queue is
+ * paused) and reads their bodies. Requests are issued without awaiting each other.
+ */
+export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
+  const { owner, now, leaseMs, maxStalls, limit, mine, outcomes } = input
+  return write(db, ['jobs', 'meta', 'unseen', 'bodies'], 'relaxed', 'Could not record and claim network jobs.', async (tx) => {
+    const jobs = tx.objectStore('jobs')
+    const stores = jobStores(tx)
+    const bodyStore = unwrap(tx.objectStore('bodies')) as IDBObjectStore
+    const [paused, due, running, records] = await Promise.all([
+      tx.objectStore('meta').get(PAUSED_KEY),
+      jobs.index(INDEX.due).getAll(IDBKeyRange.upperBound(now)),
+      input.recover === 'all' ? jobs.index(INDEX.state).getAll(RUNNING) : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
+      Promise.all(outcomes.map((o) => jobs.get(o.id))),
+    ])
+    const settled: JobRecord[] = []
+    outcomes.forEach(({ claim, outcome }, i) => {
+      const record = records[i]
+      if (!record || record.state !== 'running' || record.owner !== owner || record.claims !== claim) return
+      let next: JobRecord
+      if (outcome.kind === 'completed') next = transition.complete(record, outcome.result, now)
+      else if (outcome.kind === 'offline') next = transition.offline(record, outcome.error, now)
+      else next = transition.fail(record, outcome.error, now, Math.random(), outcome)
+      settled.push(next)
+      putJob(stores, next)
+      // A completed request is never sent again (retry() takes failed and cancelled jobs only): its body goes.
+      if (next.state === 'completed') bodyStore.delete(jobRange(next.id))
+    })
+    for (const record of due) if (record.kind === 'network') putJob(stores, transition.promote(record))
+    const stalled: JobRecord[] = []
+    const ended = new Set(outcomes.map((o) => o.id))
+    for (const record of running) {
+      if (record.kind !== 'network' || record.state !== 'running' || mine.has(record.id) || ended.has(record.id)) continue
+      const next = record.startedAt === undefined ? transition.release(record) : transition.stall(record, now, maxStalls)
+      putJob(stores, next)
+      if (record.startedAt !== undefined) stalled.push(next)
+    }
+    // Requests run in order: this read sees the outcomes, promotions and recoveries above.
+    // pause() holds network jobs too (the flag is in the store, so the service worker sees it).
+    const head = limit > 0 && paused !== true ? await jobs.index(INDEX.next).getAll(QUEUED, limit) : []
+    const claimed = head.map((r) => transition.start(transition.claim(r, owner, now, leaseMs), now))
+    for (const record of claimed) putJob(stores, record)
+    flushMarks(stores)
+    const bodies = tx.objectStore('bodies')
+    const [nextDueAt, chunks] = await Promise.all([
+      nextDue(jobs.index(INDEX.due), now),
+      Promise.all(claimed.map((r) => ((r.payload as { bodySize?: number }).bodySize ? bodies.getAll(jobRange(r.id)) : []))),
+    ])
+    return { settled, claimed, bodies: new Map(claimed.map((r, i) => [r.id, chunks[i] ?? []])), stalled, nextDueAt }
+  })
+}
+
+/** How one send ended. */
+export type SendOutcome =
+  | { kind: 'completed'; result: unknown }
+  /** A failed attempt: retried with backoff (not before `notBefore`) unless `final` or out of attempts. */
+  | { kind: 'failed'; error: unknown; final: boolean; notBefore?: number }
+  /** No network: back to the queue, the attempt not counted. */
+  | { kind: 'offline'; error: unknown }

@@ -55,6 +55,17 @@ async function post(page: Page, url: string, count: number, options: Record<stri
 
 const resultOf = (page: Page, id: string) => page.evaluate((jobId) => window.errandNet.result(jobId), id)
 
+/** The URLs this page requested of the page's network sender, a chunk of its own that errand loads with import(). */
+function senderLoads(page: Page): string[] {
+  const urls: string[] = []
+  page.on('request', (request) => {
+    if (/\/assets\/sender-[^/]*\.js$/.test(new URL(request.url()).pathname)) urls.push(request.url())
+  })
+  return urls
+}
+
+const allWaiting = (page: Page) => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.every((j) => j.state === 'queued' && j.attempt === 0)))
+
 test('status policy: 503 with Retry-After waits, 400 fails at once with its status, 500 × 2 then 200 completes on attempt 3 with one Idempotency-Key', async ({ page }) => {
   test.setTimeout(60_000)
   expect(await openNet(page, { queue: uniqueQueueName() })).toBe('sw')
@@ -213,6 +224,70 @@ test.describe('without a service worker', () => {
     expect(new Set(server.received.filter((r) => r.status === 201).map((r) => r.sha256))).toEqual(new Set(sent.map((s) => s.sha256)))
     expect(server.received.every((r) => r.authorization === 'Bearer e2e-secret-token')).toBe(true)
   })
+
+  test('the page downloads its sender when it first has to send; after a reload it downloads it again and sends what waited', async ({ page }) => {
+    test.setTimeout(60_000)
+    const loads = senderLoads(page)
+    const queue = uniqueQueueName()
+    expect(await openNet(page, { queue, sw: false })).toBe('page')
+    await page.waitForTimeout(500)
+    expect(loads).toHaveLength(0) // nothing to send yet
+    await server.stop()
+    const sent = await post(page, `${server.url}/lazy`, 5)
+    await expect.poll(() => loads.length).toBe(1)
+    await expect.poll(() => allWaiting(page)).toBe(true)
+    await page.reload()
+    expect(await openNet(page, { queue, sw: false })).toBe('page')
+    await server.start()
+    await page.evaluate(() => window.errandNet.replay())
+    const results = await Promise.all(sent.map(({ id }) => resultOf(page, id)))
+    expect(results.map((r) => ('status' in r ? r.status : r.error.message))).toEqual(Array(5).fill(201))
+    expect(server.received.map((r) => r.sender)).toEqual(Array(5).fill('page'))
+    expect(loads.length).toBeGreaterThanOrEqual(2)
+  })
+
+  test('offline before its first send, the page does not try to download its sender until it is online, then sends', async ({ context, page }) => {
+    test.setTimeout(60_000)
+    const loads = senderLoads(page)
+    expect(await openNet(page, { queue: uniqueQueueName(), sw: false })).toBe('page')
+    await context.setOffline(true)
+    const sent = await post(page, `${server.url}/offline`, 3)
+    // Long enough for the first pass and its first retry (1 s): a failed import would be remembered by the page.
+    await page.waitForTimeout(1500)
+    expect(loads).toHaveLength(0)
+    expect(await allWaiting(page)).toBe(true)
+    await context.setOffline(false)
+    const results = await Promise.all(sent.map(({ id }) => resultOf(page, id)))
+    expect(results.map((r) => ('status' in r ? r.status : r.error.message))).toEqual(Array(3).fill(201))
+    expect(loads).toHaveLength(1)
+  })
+
+  test('a sender that could not be downloaded is reported as an error, its jobs stay queued, and the next page load sends them', async ({ page }) => {
+    test.setTimeout(60_000)
+    const queue = uniqueQueueName()
+    const chunk = /\/assets\/sender-[^/]*\.js$/
+    await page.route(chunk, (route) => route.abort('connectionrefused'))
+    expect(await openNet(page, { queue, sw: false })).toBe('page')
+    const sent = await post(page, `${server.url}/unloaded`, 3)
+    await expect.poll(() => page.evaluate(() => window.errandNet.events('error').map((e) => e.error))).toContainEqual(expect.objectContaining({ name: 'ErrandError', code: 'NETWORK', message: expect.stringContaining("Could not load errand's network sender") }))
+    expect(await allWaiting(page)).toBe(true)
+    expect(server.received).toHaveLength(0)
+    await page.unroute(chunk)
+    await page.reload()
+    expect(await openNet(page, { queue, sw: false })).toBe('page')
+    const results = await Promise.all(sent.map(({ id }) => resultOf(page, id)))
+    expect(results.map((r) => ('status' in r ? r.status : r.error.message))).toEqual(Array(3).fill(201))
+  })
+})
+
+test('a page whose service worker sends never downloads the page\'s own sender', async ({ page }) => {
+  const loads = senderLoads(page)
+  expect(await openNet(page, { queue: uniqueQueueName() })).toBe('sw')
+  const [job] = await post(page, `${server.url}/via-sw`, 1)
+  expect(await resultOf(page, job!.id)).toMatchObject({ status: 201 })
+  await page.evaluate(() => window.errandNet.replay())
+  expect(server.received.map((r) => r.sender)).toEqual(['sw'])
+  expect(loads).toEqual([])
 })
 
 test('a service worker that takes control while the page sends: the rest go through it, none is sent twice', async ({ page }) => {

@@ -19,7 +19,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * Bytes of min+gzip; kB below means 1000 bytes.
  */
 export const ENTRIES = [
-  { name: 'errand', file: here('../dist/index.js'), budget: 21_000, target: 8_000 },
+  { name: 'errand', file: here('../dist/index.js'), budget: 21_000, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
   { name: 'errand/worker', file: here('../dist/worker.js'), budget: 3_500, target: 3_000 },
   { name: 'errand/sw', file: here('../dist/sw.js'), budget: 10_300, target: 8_000 },
   { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_940, target: 8_000 },

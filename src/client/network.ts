@@ -4,10 +4,12 @@
  * (mode `page`: first visit before activation, private windows, service workers off) the
  * page sends itself, with the same sender, on every trigger the service worker would have.
  * Both send under the same Web Lock and claim in the store, so a service worker that takes
- * control while the page sends never sends a job twice.
+ * control while the page sends never sends a job twice. The page loads the sender (a chunk of
+ * its own) the first time it sends: most pages never do.
  */
+import { ErrandError } from '../core/errors.js'
 import { PROTOCOL, isErrandMessage, type FromServiceWorker, type ToServiceWorker } from '../net/protocol.js'
-import { createSender, type PassResult, type Sender, type SenderOptions } from '../net/sender.js'
+import type { PassResult, Sender, SenderOptions } from '../net/sender.js'
 import { nextRequestDue } from '../store/requests.js'
 
 export type NetworkMode = 'sw' | 'page'
@@ -67,7 +69,7 @@ function ask(worker: ServiceWorker, message: ToServiceWorker, timeoutMs: number)
 
 export function createNetwork(options: NetworkOptions): Network {
   const container = options.serviceWorker && typeof navigator !== 'undefined' ? navigator.serviceWorker : undefined
-  let sender: Sender | undefined
+  let sender: Promise<Sender | undefined> | undefined
   let mode: NetworkMode = 'page'
   /** The controller that answered a ping, if any. */
   let errandWorker: Promise<ServiceWorker | undefined> = Promise.resolve(undefined)
@@ -96,6 +98,26 @@ export function createNetwork(options: NetworkOptions): Network {
     }, Math.max(0, at - Date.now()))
   }
 
+  /**
+   * The page's sender, imported on the first pass the page makes itself, so that pages whose
+   * jobs a service worker sends, and apps without network jobs, never download it. Not while
+   * the browser says it is offline: browsers remember a failed import for the life of the page
+   * (Chromium 150 does; whatwg/html#6768), so one that failed is tried again on the next
+   * trigger but may only load after a reload. Resolves with undefined when it is not loaded.
+   */
+  const loadSender = (): Promise<Sender | undefined> => {
+    if (!sender && typeof navigator !== 'undefined' && navigator.onLine === false) return Promise.resolve(undefined)
+    return (sender ??= import('../net/sender.js').then(
+      // Stops claiming as soon as a service worker running errand controls the page, or the queue closes.
+      ({ createSender }) => createSender({ ...options, active: () => mode === 'page' && !options.closed.aborted }),
+      (error: unknown) => {
+        sender = undefined
+        report(new ErrandError('NETWORK', `Could not load errand's network sender, the part of errand that sends network jobs from the page: ${(error as Error).message}. The jobs stay queued; the page tries again on the next trigger (some browsers load it only after a reload).`, { cause: error }))
+        return undefined
+      },
+    ))
+  }
+
   const replay = async (): Promise<PassResult> => {
     if (options.closed.aborted) return { offline: false, nextDueAt: undefined }
     const worker = await errandWorker
@@ -106,9 +128,9 @@ export function createNetwork(options: NetworkOptions): Network {
       if (!reply) kick()
       result = { offline: reply?.errand === 'replayed' && reply.offline, nextDueAt: undefined }
     } else {
-      // Stops claiming as soon as a service worker running errand controls the page, or the queue closes.
-      sender ??= createSender({ ...options, active: () => mode === 'page' && !options.closed.aborted })
-      result = await sender.replay()
+      const loaded = await loadSender()
+      // No sender yet counts as no network: tried again with the same backoff, and on `online`.
+      result = loaded ? await loaded.replay() : { offline: true, nextDueAt: undefined }
       if (result.offline) {
         dueAt(Date.now() + offlineDelay)
         offlineDelay = Math.min(offlineDelay * 2, MAX_OFFLINE_BACKOFF)

@@ -12,17 +12,19 @@ import { build } from 'vite'
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 
 /**
- * `budget`: what `npm test` allows today: measured + 10 % when set (errand 19,146 bytes with network jobs, worker 3,171, sw 9,297, dashboard 9,036; raise it only
- * with a reason in the change). `target`: where we want to get (DESIGN: a size budget per entry).
+ * `budget`: what `npm test` allows at start today: measured + 5 % when set (errand 19,599 bytes,
+ * and 2,715 for its lazy sender; worker 3,171; sw 7,800, after workbox-background-sync went;
+ * dashboard 9,036). Raise it only with a reason in the change.
+ * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/
  * (`sender` for dist/sender-<hash>.js), when it is loaded; it is reported apart.
  * Bytes of min+gzip; kB below means 1000 bytes.
  */
 export const ENTRIES = [
-  { name: 'errand', file: here('../dist/index.js'), budget: 21_000, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
-  { name: 'errand/worker', file: here('../dist/worker.js'), budget: 3_500, target: 3_000 },
-  { name: 'errand/sw', file: here('../dist/sw.js'), budget: 10_300, target: 8_000 },
-  { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_940, target: 8_000 },
+  { name: 'errand', file: here('../dist/index.js'), budget: 20_580, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
+  { name: 'errand/worker', file: here('../dist/worker.js'), budget: 3_330, target: 3_000 },
+  { name: 'errand/sw', file: here('../dist/sw.js'), budget: 8_190, target: 8_000 },
+  { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_490, target: 8_000 },
 ]
 
 /** The files of `fileName` and of everything it imports statically, transitively. */

@@ -135,6 +135,37 @@ test('the page that was closed while 20 requests waited gets their completions w
   expect(await again.evaluate(() => window.errandNet.events('completed').length)).toBe(0)
 })
 
+test('without Background Sync, the service worker sends what waited when it starts again, with no page open', async ({ context, page }) => {
+  test.setTimeout(60_000)
+  expect(await openNet(page, { queue: uniqueQueueName(), backgroundSync: false })).toBe('sw')
+  await server.stop()
+  const sent = await post(page, `${server.url}/on-start`, 5)
+  // The service worker tried and found no network.
+  await expect.poll(() => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.some((j) => j.errors.some((e) => e.code === 'NETWORK'))))).toBe(true)
+  const cdp = await context.newCDPSession(page)
+  const versions = new Map<string, string>()
+  let scopeURL = ''
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions: updated }) => {
+    for (const v of updated as { versionId: string; runningStatus: string }[]) versions.set(v.versionId, v.runningStatus)
+  })
+  cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+    scopeURL = registrations.find((r: { isDeleted: boolean }) => !r.isDeleted)?.scopeURL ?? scopeURL
+  })
+  await cdp.send('ServiceWorker.enable')
+  await expect.poll(() => scopeURL).not.toBe('')
+  await page.goto('about:blank') // no page of the origin is open now; the CDP session stays
+  await expect.poll(() => [...versions.values()].includes('running')).toBe(true)
+  for (const [versionId, status] of versions) if (status === 'running') await cdp.send('ServiceWorker.stopWorker', { versionId })
+  await expect.poll(() => [...versions.values()].includes('running')).toBe(false)
+  await server.start()
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  expect(server.received).toHaveLength(0) // nothing woke it: no page, no sync event
+  await cdp.send('ServiceWorker.startWorker', { scopeURL })
+  await expect.poll(() => server.received.filter((r) => r.status === 201).length, { timeout: 20_000 }).toBe(5)
+  expect(server.received.map((r) => r.sender)).toEqual(Array(5).fill('sw'))
+  expect(new Set(server.received.map((r) => r.sha256))).toEqual(new Set(sent.map((s) => s.sha256)))
+})
+
 test('the service worker stopped in the middle of replaying 30 requests: all 30 complete, none lost, none committed twice', async ({ context, page }) => {
   test.setTimeout(90_000)
   const queue = uniqueQueueName()

@@ -14,7 +14,7 @@ import { createPool, type Pool } from '../pool/pool.js'
 import { lead, watchHeartbeat, type Leadership } from '../scheduler/leader.js'
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js'
 import { addJobs, cancelJob, cancelWaiting, HEARTBEAT_KEY, PAUSED_KEY, removeJob, retryJob, setMeta, type Heartbeat } from '../store/jobs.js'
-import { countJobs, getJob, getLogs, getMeta, listJobs, type JobCounts } from '../store/reads.js'
+import { batchedGetJob, countJobs, getJob, getLogs, getMeta, listJobs, type JobCounts } from '../store/reads.js'
 import { deleteDatabase, openDatabase, type Database } from '../store/schema.js'
 import { createBus, type Bus, type WireMessage } from './bus.js'
 import { createOutcomes, OUTCOMES } from './outcomes.js'
@@ -203,7 +203,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
 
   const handleHost: HandleHost = {
     on: (type, listener) => bus.on(type, listener, false),
-    read: async (id) => getJob(await database(), id),
+    read: batchedGetJob(database),
     cancel: (id) => queue.cancel(id),
     logs: (id) => queue.logs(id),
     closedSignal: closing.signal,

@@ -7,6 +7,13 @@
  */
 export const DEFAULT_PARALLEL = 12
 
+/**
+ * A sender also claims up to `parallel` more jobs ahead, with their bodies, to send the
+ * moment a request ends instead of after the next transaction; only while those bodies
+ * add up to at most this many bytes, so that chunked uploads are not held in memory twice.
+ */
+export const AHEAD_BYTES = 1024 * 1024
+
 /** `Retry-After` as epoch ms: delta-seconds or an HTTP date. */
 export function retryAfter(value: string | null, now: number): number | undefined {
   if (!value) return undefined

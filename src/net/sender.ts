@@ -12,6 +12,11 @@
  *   the lock and recovers by lease expiry only (claims and fencing keep that safe).
  * - The job's lease is renewed while its request is in flight; an attempt whose job was
  *   cancelled meanwhile is aborted.
+ * - Besides what it sends, a turn claims up to `parallel` jobs ahead (AHEAD_BYTES of bodies
+ *   at most), claimed but not started: each goes out, in claim order, the moment a request
+ *   ends, and its start mark is written by the next turn. A sender that dies leaves them
+ *   unstarted, so they are released, not counted as stalls; a pass that stops sending (no
+ *   network, a service worker took over) gives them back to the queue, no attempt used.
  * - Status policy: 2xx completes; 408, 429, 5xx (or `retryOn`) retry with the job's
  *   backoff, not before `Retry-After`; any other status fails at once with the response on
  *   the attempt error. A request that gets no response (network down, connection refused)
@@ -27,7 +32,7 @@ import { announcement } from '../core/events.js'
 import { renewLeases } from '../store/jobs.js'
 import { sendTurn, type SendOutcome } from '../store/send-turn.js'
 import type { Database } from '../store/schema.js'
-import { retryAfter, retriable } from './policy.js'
+import { AHEAD_BYTES, retryAfter, retriable } from './policy.js'
 import type { HttpResponse, StoredRequest } from './types.js'
 
 /** Called just before each attempt is sent: add fresh credentials here (they are never stored). Return a new Request to replace it. */
@@ -128,21 +133,34 @@ export function createSender(options: SenderOptions): Sender {
     const db = await options.db()
     /** Sends in flight, and sends that ended and wait for the next turn to record them. */
     const inflight = new Map<string, { abort: AbortController }>()
+    /** Claimed ahead, with their bodies: sent the moment a send ends (see AHEAD_BYTES). */
+    let ready: { record: JobRecord; chunks: ArrayBuffer[] }[] = []
+    let starts: { id: string; claim: number; at: number }[] = []
     let ended: { record: JobRecord; outcome: SendOutcome }[] = []
     let wakeUp: (() => void) | undefined
     let offline = false
     let nextDueAt: number | undefined
     const renew = setInterval(() => {
-      const ids = [...inflight.keys()]
+      const ids = [...inflight.keys(), ...ready.map((r) => r.record.id)]
       if (ids.length === 0) return
       const now = Date.now()
       renewLeases(db, owner, ids, now + leaseMs, now, false).then(
-        (lost) => lost.forEach((id) => inflight.get(id)?.abort.abort()),
+        (lost) => {
+          lost.forEach((id) => inflight.get(id)?.abort.abort())
+          ready = ready.filter((r) => !lost.includes(r.record.id)) // cancelled or removed meanwhile: not sent
+        },
         () => {}, // the next renewal tries again; a lapsed lease only means a resend
       )
     }, leaseMs / 3)
     /** A server answered in this pass: a request that got no answer is then at fault itself (CORS, a blocked host), not the network. */
     let answered = false
+    const sending = (): boolean => !offline && (options.active?.() ?? true)
+    const launch = (record: JobRecord, chunks: ArrayBuffer[]): void => {
+      options.announce({ type: 'started', job: toJob(record) })
+      const abort = new AbortController()
+      inflight.set(record.id, { abort })
+      void send(record, chunks, options.beforeSend, abort.signal).then((outcome) => finish(record, outcome))
+    }
     const finish = (record: JobRecord, sent: SendOutcome): void => {
       let outcome = sent
       if (outcome.kind === 'completed' || (outcome.kind === 'failed' && outcome.error instanceof HttpStatusError)) answered = true
@@ -150,7 +168,17 @@ export function createSender(options: SenderOptions): Sender {
       if (outcome.kind === 'offline') offline = true
       inflight.delete(record.id)
       ended.push({ record, outcome })
+      sendNext()
       wakeUp?.()
+    }
+    /** Sends the next job claimed ahead if a slot is free; its start mark goes in the next turn. */
+    const sendNext = (): boolean => {
+      const next = sending() && inflight.size < parallel ? ready.shift() : undefined
+      if (!next) return false
+      const at = Date.now()
+      starts.push({ id: next.record.id, claim: next.record.claims, at })
+      launch({ ...next.record, startedAt: at }, next.chunks)
+      return true
     }
     try {
       // One transaction per step records what ended and claims what there is room for:
@@ -158,17 +186,27 @@ export function createSender(options: SenderOptions): Sender {
       for (;;) {
         const outcomes = ended
         ended = []
-        const limit = offline || !(options.active?.() ?? true) ? 0 : parallel - inflight.size
-        if (outcomes.length || limit > 0) {
+        const started = starts
+        starts = []
+        const go = sending()
+        // Not sending any more (the network is down, a service worker took over): what was claimed ahead goes back.
+        const release = go ? [] : ready.splice(0).map(({ record }) => ({ id: record.id, claim: record.claims }))
+        const limit = go ? Math.max(0, parallel - inflight.size - ready.length) : 0
+        const ahead = go ? Math.max(0, parallel - ready.length) : 0
+        if (outcomes.length || started.length || release.length || limit > 0) {
           const turn = await sendTurn(db, {
             owner,
             now: Date.now(),
             leaseMs,
             maxStalls,
             limit,
+            ahead,
+            aheadBytes: AHEAD_BYTES,
             recover,
-            mine: new Set(inflight.keys()),
+            mine: new Set([...inflight.keys(), ...ready.map((r) => r.record.id)]),
             outcomes: outcomes.map(({ record, outcome }) => ({ id: record.id, claim: record.claims, outcome })),
+            started,
+            release,
           }).catch((error: unknown) => {
             // Not recorded: those jobs stay running under our lease, and are recovered (sent again) once it expires.
             options.announce({ type: 'error', error: error as Error })
@@ -183,14 +221,16 @@ export function createSender(options: SenderOptions): Sender {
           }
           for (const record of turn.stalled) options.announce(announcement(record))
           for (const record of turn.claimed) {
-            options.announce({ type: 'started', job: toJob(record) })
-            const abort = new AbortController()
-            inflight.set(record.id, { abort })
-            void send(record, turn.bodies.get(record.id) ?? [], options.beforeSend, abort.signal).then((outcome) => finish(record, outcome))
+            const chunks = turn.bodies.get(record.id) ?? []
+            if (record.startedAt !== undefined) launch(record, chunks)
+            else ready.push({ record, chunks })
           }
+          // Sends that ended during the turn left slots free: fill them from what it claimed ahead.
+          while (sendNext());
         }
-        if (inflight.size === 0 && ended.length === 0) break
-        if (ended.length === 0) await new Promise<void>((resolve) => (wakeUp = resolve))
+        if (inflight.size === 0 && ended.length === 0 && starts.length === 0 && ready.length === 0) break
+        // With nothing in flight, loop at once: the next turn writes the start marks or gives back what was claimed ahead.
+        if (ended.length === 0 && inflight.size > 0) await new Promise<void>((resolve) => (wakeUp = resolve))
         wakeUp = undefined
       }
     } finally {

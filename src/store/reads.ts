@@ -1,10 +1,36 @@
 /** Reads: one readonly transaction each, index-backed, no full scans. */
 import { JOB_STATES, type JobRecord, type JobState, type LogLine } from '../core/job.js'
 import { INDEX, type Database } from './schema.js'
+import { getJobs } from './records.js'
 import { read } from './transact.js'
 
 export const getJob = (db: Database, id: string): Promise<JobRecord | undefined> =>
   read(db, ['jobs'], `Could not read job ${id}.`, (tx) => tx.objectStore('jobs').get(id))
+
+/**
+ * getJob() for callers that ask for many jobs at once (200 handles' `result()`): the ids
+ * asked for in one synchronous run of code are read in one transaction, with as few requests as getJobs() needs.
+ */
+export function batchedGetJob(database: () => Promise<Database>): (id: string) => Promise<JobRecord | undefined> {
+  let batch: { id: string; resolve(record: JobRecord | undefined): void; reject(error: unknown): void }[] = []
+  const flush = async (): Promise<void> => {
+    const asked = batch
+    batch = []
+    try {
+      const ids = [...new Set(asked.map((a) => a.id))]
+      const db = await database()
+      const records = await read(db, ['jobs'], ids.length === 1 ? `Could not read job ${ids[0]}.` : `Could not read ${ids.length} jobs.`, (tx) => getJobs(tx.objectStore('jobs'), ids))
+      const byId = new Map(ids.map((id, i) => [id, records[i]]))
+      for (const a of asked) a.resolve(byId.get(a.id))
+    } catch (error) {
+      for (const a of asked) a.reject(error)
+    }
+  }
+  return (id) =>
+    new Promise((resolve, reject) => {
+      if (batch.push({ id, resolve, reject }) === 1) queueMicrotask(() => void flush())
+    })
+}
 
 export interface ListQuery {
   state?: JobState

@@ -8,7 +8,7 @@ import { unwrap } from 'idb'
 import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { jobRange, PAUSED_KEY } from './jobs.js'
-import { flushMarks, jobStores, putJob } from './records.js'
+import { flushMarks, getJobs, jobStores, putJob } from './records.js'
 import { nextDue, QUEUED, RUNNING } from './requests.js'
 import { INDEX, type Database } from './schema.js'
 import { write } from './transact.js'
@@ -18,8 +18,15 @@ export interface TurnInput {
   now: number
   leaseMs: number
   maxStalls: number
-  /** How many to claim. */
+  /** How many to claim and mark started: the caller sends them at once. */
   limit: number
+  /**
+   * How many more to claim without marking them started, to send the moment a request
+   * ends, without waiting for a turn; taken in order while their bodies add up to at most
+   * `aheadBytes`.
+   */
+  ahead: number
+  aheadBytes: number
   /**
    * `all`: every running network job not in `mine` is orphaned (the caller holds the send
    * lock, so every earlier sender is gone); `expired`: only those whose lease expired.
@@ -28,12 +35,16 @@ export interface TurnInput {
   mine: ReadonlySet<string>
   /** Sends that ended since the last turn: recorded first, fenced. */
   outcomes: readonly { id: string; claim: number; outcome: SendOutcome }[]
+  /** Jobs claimed ahead that were sent since the last turn (`at`: when). */
+  started: readonly { id: string; claim: number; at: number }[]
+  /** Jobs claimed ahead and never sent (the network is down, or a service worker took over): back to the queue, no attempt used. */
+  release: readonly { id: string; claim: number }[]
 }
 
 export interface TurnOutput {
   /** Outcomes recorded (refused ones, from a claim that is no longer current, are left out). */
   settled: JobRecord[]
-  /** Claimed and marked started: the caller sends them now. */
+  /** Claimed: those marked started (the first `limit`) are sent now, the others when a send ends. */
   claimed: JobRecord[]
   /** The request bodies of the claimed jobs, by id. */
   bodies: Map<string, ArrayBuffer[]>
@@ -49,33 +60,52 @@ export interface TurnOutput {
  * paused) and reads their bodies. Requests are issued without awaiting each other.
  */
 export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
-  const { owner, now, leaseMs, maxStalls, limit, mine, outcomes } = input
+  const { owner, now, leaseMs, maxStalls, limit, mine, outcomes, started, release } = input
   return write(db, ['jobs', 'meta', 'unseen', 'bodies'], 'relaxed', 'Could not record and claim network jobs.', async (tx) => {
     const jobs = tx.objectStore('jobs')
     const stores = jobStores(tx)
     const bodyStore = unwrap(tx.objectStore('bodies')) as IDBObjectStore
+    const touched = [...new Set([...outcomes, ...started, ...release].map((r) => r.id))]
     const [paused, due, running, records] = await Promise.all([
       tx.objectStore('meta').get(PAUSED_KEY),
       jobs.index(INDEX.due).getAll(IDBKeyRange.upperBound(now)),
       input.recover === 'all' ? jobs.index(INDEX.state).getAll(RUNNING) : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
-      Promise.all(outcomes.map((o) => jobs.get(o.id))),
+      getJobs(jobs, touched),
     ])
+    const current = new Map<string, JobRecord>()
+    touched.forEach((id, i) => records[i] && current.set(id, records[i]))
+    const holds = (run: { id: string; claim: number }): JobRecord | undefined => {
+      const record = current.get(run.id)
+      return record && record.state === 'running' && record.owner === owner && record.claims === run.claim ? record : undefined
+    }
+    for (const mark of started) {
+      const record = holds(mark)
+      if (record) current.set(record.id, transition.start(record, mark.at))
+    }
+    for (const given of release) {
+      const record = holds(given)
+      if (record && record.startedAt === undefined) current.set(record.id, transition.release(record))
+    }
     const settled: JobRecord[] = []
-    outcomes.forEach(({ claim, outcome }, i) => {
-      const record = records[i]
-      if (!record || record.state !== 'running' || record.owner !== owner || record.claims !== claim) return
+    outcomes.forEach(({ id, claim, outcome }) => {
+      const record = holds({ id, claim })
+      if (!record) return
       let next: JobRecord
       if (outcome.kind === 'completed') next = transition.complete(record, outcome.result, now)
       else if (outcome.kind === 'offline') next = transition.offline(record, outcome.error, now)
       else next = transition.fail(record, outcome.error, now, Math.random(), outcome)
       settled.push(next)
-      putJob(stores, next)
+      current.set(id, next)
       // A completed request is never sent again (retry() takes failed and cancelled jobs only): its body goes.
       if (next.state === 'completed') bodyStore.delete(jobRange(next.id))
     })
+    touched.forEach((id, i) => {
+      const record = current.get(id)
+      if (record && record !== records[i]) putJob(stores, record)
+    })
     for (const record of due) if (record.kind === 'network') putJob(stores, transition.promote(record))
     const stalled: JobRecord[] = []
-    const ended = new Set(outcomes.map((o) => o.id))
+    const ended = new Set(touched)
     for (const record of running) {
       if (record.kind !== 'network' || record.state !== 'running' || mine.has(record.id) || ended.has(record.id)) continue
       const next = record.startedAt === undefined ? transition.release(record) : transition.stall(record, now, maxStalls)
@@ -84,8 +114,18 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     }
     // Requests run in order: this read sees the outcomes, promotions and recoveries above.
     // pause() holds network jobs too (the flag is in the store, so the service worker sees it).
-    const head = limit > 0 && paused !== true ? await jobs.index(INDEX.next).getAll(QUEUED, limit) : []
-    const claimed = head.map((r) => transition.start(transition.claim(r, owner, now, leaseMs), now))
+    const head = limit + input.ahead > 0 && paused !== true ? await jobs.index(INDEX.next).getAll(QUEUED, limit + input.ahead) : []
+    let aheadBytes = 0
+    const claimed: JobRecord[] = []
+    for (const [i, record] of head.entries()) {
+      if (i < limit) {
+        claimed.push(transition.start(transition.claim(record, owner, now, leaseMs), now))
+        continue
+      }
+      aheadBytes += (record.payload as { bodySize?: number }).bodySize ?? 0
+      if (aheadBytes > input.aheadBytes) break
+      claimed.push(transition.claim(record, owner, now, leaseMs))
+    }
     for (const record of claimed) putJob(stores, record)
     flushMarks(stores)
     const bodies = tx.objectStore('bodies')

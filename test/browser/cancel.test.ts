@@ -80,3 +80,18 @@ test('a signal aborted while add() is in flight still cancels the job (or add() 
   expect((await job.get())?.state).toBe('cancelled')
   await expect(job.result()).rejects.toThrow(JobCancelledError)
 })
+
+test('result() of 300 handles asked at once (read in one batch): each gets its own outcome, a removed one NOT_FOUND', async () => {
+  const queue = testQueue()
+  const handles = await queue.addAll(Array.from({ length: 300 }, (_, i) => ({ name: 'add' as const, payload: { a: i, b: 1 } })))
+  await Promise.all(handles.map((h) => h.result()))
+  const gone = handles[150]!
+  await queue.remove(gone.id)
+  // Finished jobs: every result() resolves from the batched read, none from an event.
+  const results = await Promise.allSettled(handles.map((h) => h.result()))
+  results.forEach((r, i) => {
+    if (i === 150) expect(r.status === 'rejected' && (r.reason as { code?: string }).code).toBe('NOT_FOUND')
+    else expect(r.status === 'fulfilled' && r.value).toBe(i + 1)
+  })
+  expect((await Promise.all(handles.slice(0, 3).map((h) => h.get()))).map((j) => j?.result)).toEqual([1, 2, 3])
+})

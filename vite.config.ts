@@ -30,7 +30,7 @@ export default defineConfig({
       formats: ['es'],
     },
     rolldownOptions: {
-      external: ['idb', 'comlink', 'workbox-background-sync'],
+      external: ['idb', 'workbox-background-sync'],
     },
   },
   test: {

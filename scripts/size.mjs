@@ -1,5 +1,5 @@
 // Size of what an app ships: each public entry of the BUILT package (dist/) bundled with
-// its dependencies (idb, comlink), minified, gzipped. `node scripts/size.mjs` checks the
+// its dependencies (idb, workbox-background-sync), minified, gzipped. `node scripts/size.mjs` checks the
 // budgets (run by `npm test` after the build); `npm run bench` reports the same figures.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

@@ -9,13 +9,15 @@ import { build } from 'vite'
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 
 /**
- * `budget`: what `npm test` allows today: measured + 10 % when set (errand 19,146 bytes with network jobs, worker 3,171, sw 9,297, dashboard 9,036; raise it only
- * with a reason in the change). `target`: where we want to get (DESIGN: a size budget per entry).
+ * `budget`: what `npm test` allows today: measured + ~5 % for errand and errand/worker since the pool
+ * dropped comlink for its own postMessage protocol (errand 18,630 bytes, worker 1,780, from 19,960
+ * and 3,171), measured + 10 % for sw and dashboard when set (sw 9,297, dashboard 9,036); raise it only
+ * with a reason in the change. `target`: where we want to get (DESIGN: a size budget per entry).
  * Bytes of min+gzip; kB below means 1000 bytes.
  */
 export const ENTRIES = [
-  { name: 'errand', file: here('../dist/index.js'), budget: 21_000, target: 8_000 },
-  { name: 'errand/worker', file: here('../dist/worker.js'), budget: 3_500, target: 3_000 },
+  { name: 'errand', file: here('../dist/index.js'), budget: 19_560, target: 8_000 },
+  { name: 'errand/worker', file: here('../dist/worker.js'), budget: 1_870, target: 3_000 },
   { name: 'errand/sw', file: here('../dist/sw.js'), budget: 10_300, target: 8_000 },
   { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_940, target: 8_000 },
 ]

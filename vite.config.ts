@@ -30,7 +30,7 @@ export default defineConfig({
       formats: ['es'],
     },
     rolldownOptions: {
-      external: ['idb', 'comlink'],
+      external: ['idb'],
     },
   },
   test: {

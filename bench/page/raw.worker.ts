@@ -1,4 +1,4 @@
-// The baseline worker: plain postMessage, no errand, no comlink. Answers each message at
+// The baseline worker: plain postMessage, no errand. Answers each message at
 // once with when it arrived (on the shared clock), handing a buffer back if it got one, or
 // after running `cpu` iterations of the bench's CPU work (the bare pool of case 4).
 import { clock, cpuWork } from './work'

@@ -5,8 +5,7 @@
  * app's own worker module (same-origin, CSP-friendly); if it cannot start, timers fall
  * back to the main thread.
  */
-import { releaseProxy, wrap, type Remote } from 'comlink'
-import type { WorkerApi } from './protocol.js'
+import type { FromWorker, ToWorker } from './protocol.js'
 
 export interface Clock {
   /** Calls `fn` after `ms` (at most 2³¹ − 1); returns a cancel function. */
@@ -18,32 +17,52 @@ export interface Clock {
 
 export function createClock(create: () => Worker): Clock {
   let worker: Worker | undefined
-  let remote: Remote<WorkerApi> | undefined
+  /** Sleeps the worker has not answered: when each is due, and what to call then. */
+  const sleeping = new Map<number, { at: number; fire: () => void }>()
+  let lastId = 0
+  /** Set once the worker said `ready`: sleeps asked earlier are posted then (a module may await something before it calls serveJobs()). */
+  let live = false
+  const sleep = (id: number, ms: number): void => {
+    const message: ToWorker = { errand: 'sleep', id, ms }
+    worker?.postMessage(message)
+  }
   try {
     worker = create()
-    remote = wrap<WorkerApi>(worker)
+    worker.addEventListener('message', ({ data }: MessageEvent<FromWorker | null | undefined>) => {
+      if (data?.errand === 'woke') {
+        sleeping.get(data.id)?.fire()
+      } else if (data?.errand === 'ready') {
+        live = true
+        for (const [id, { at }] of sleeping) sleep(id, Math.max(0, at - Date.now()))
+      }
+    })
     worker.addEventListener('error', (event) => {
       event.preventDefault()
-      remote = undefined // fall back to main-thread timers
+      // Fall back to main-thread timers for good.
+      live = false
+      worker?.terminate()
+      worker = undefined
     })
   } catch {
-    remote = undefined
+    worker = undefined
   }
 
   const after = (ms: number, fn: () => void): (() => void) => {
-    let live = true
+    const id = ++lastId
+    const cancel = (): void => {
+      sleeping.delete(id)
+      clearTimeout(timer)
+    }
     const fire = (): void => {
-      if (!live) return
-      live = false
+      if (!sleeping.has(id)) return
+      cancel()
       fn()
     }
     // The main-thread timer is the fallback and the upper bound; the worker's usually fires first.
     const timer = setTimeout(fire, ms)
-    remote?.sleep(ms).then(fire, () => {})
-    return () => {
-      live = false
-      clearTimeout(timer)
-    }
+    sleeping.set(id, { at: Date.now() + ms, fire })
+    if (live) sleep(id, ms)
+    return cancel
   }
 
   return {
@@ -60,13 +79,8 @@ export function createClock(create: () => Worker): Clock {
       return () => cancel()
     },
     stop() {
-      try {
-        remote?.[releaseProxy]()
-      } catch {
-        // already gone
-      }
+      live = false
       worker?.terminate()
-      remote = undefined
     },
   }
 }

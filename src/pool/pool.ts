@@ -6,12 +6,15 @@
  *
  * Invariants:
  * - `run()` always settles exactly once: with the handler's outcome, or with a
- *   WORKER_CRASHED / timeout / cancel outcome when the worker is gone. A call pending
+ *   WORKER_CRASHED / timeout / cancel outcome when the worker is gone. A run pending
  *   on a terminated worker never keeps a job waiting.
  * - A worker that misbehaved once (crash, ignored abort) is terminated, never reused.
+ * - Nothing is posted to a worker before it says `ready`; after that, messages go out
+ *   in the order the pool made them, so an abort always follows its run.
+ * - A message from a worker counts only for the run that worker holds now: a `done` or
+ *   a report of any other run id (one that already settled) is ignored.
  */
-import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink'
-import type { AbortReason, ClosingSignal, RunOutcome, SerializedError, WorkerApi, WorkerReport } from './protocol.js'
+import type { AbortReason, FromWorker, RunOutcome, SerializedError, ToWorker, WorkerReport } from './protocol.js'
 
 export interface PoolOptions {
   /** Creates one worker running a module that calls `serveJobs()`. */
@@ -51,8 +54,9 @@ export interface Pool {
 
 interface Slot {
   worker: Worker
-  remote: Remote<WorkerApi>
-  ready: Promise<void>
+  /** What the page posted before the worker said `ready` (a module may await something before it calls serveJobs()). */
+  held: [ToWorker, Transferable[]][] | undefined
+  startTimer: ReturnType<typeof setTimeout>
   run: Running | undefined
 }
 
@@ -83,46 +87,62 @@ export function createPool(options: PoolOptions): Pool {
   /** Removes a worker for good; its job, if any, settles with `outcome`. */
   const kill = (slot: Slot, outcome: RunOutcome): void => {
     if (!slots.delete(slot)) return
+    clearTimeout(slot.startTimer)
     slot.worker.terminate()
-    try {
-      slot.remote[releaseProxy]()
-    } catch {
-      // the worker is gone; nothing to release
-    }
     if (slot.run) finish(slot, slot.run, outcome)
   }
 
   const crashed = (slot: Slot, detail: string): void =>
     kill(slot, { ok: false, error: { name: 'WorkerCrashedError', code: 'WORKER_CRASHED', message: `The worker running this job stopped: ${detail}. The worker was replaced.`, stack: '' } })
 
+  /** Posts now, or once the worker is ready. A message that cannot be posted counts as a crash, so its run still settles. */
+  const post = (slot: Slot, message: ToWorker, transfer: Transferable[] = []): void => {
+    if (slot.held) {
+      slot.held.push([message, transfer])
+      return
+    }
+    try {
+      slot.worker.postMessage(message, transfer)
+    } catch (error) {
+      crashed(slot, `a message to it could not be posted (${String(error)})`)
+    }
+  }
+
+  const onMessage = (slot: Slot, data: FromWorker | null | undefined): void => {
+    const running = slot.run
+    if (data?.errand === 'ready') {
+      clearTimeout(slot.startTimer)
+      names ??= data.names
+      const held = slot.held ?? []
+      slot.held = undefined
+      for (const [message, transfer] of held) if (slots.has(slot)) post(slot, message, transfer)
+    } else if (data?.errand === 'report') {
+      // A worker reports only on the run it holds; anything else (a run already settled) is stale.
+      const reports = data.reports.filter((report) => report.runId === running?.runId)
+      if (running && reports.length > 0) running.task.onReport(reports)
+    } else if (data?.errand === 'done') {
+      if (running?.runId !== data.runId) return
+      const { outcome } = data
+      finish(slot, running, running.abortedFor === 'timeout' && !outcome.ok ? { ok: false, error: asTimeout(outcome.error, running.task.timeout) } : outcome)
+    } else if (data?.errand === 'closing') {
+      crashed(slot, 'the worker called self.close()')
+    }
+  }
+
   const spawn = (): Slot => {
     const worker = options.create()
-    const remote = wrap<WorkerApi>(worker)
-    const slot: Slot = { worker, remote, ready: Promise.resolve(), run: undefined }
+    const slot: Slot = {
+      worker,
+      held: [],
+      startTimer: setTimeout(() => crashed(slot, `it did not call serveJobs() within ${options.startMs} ms (is \`worker\` creating the right module?)`), options.startMs),
+      run: undefined,
+    }
     worker.addEventListener('error', (event) => {
       event.preventDefault()
       crashed(slot, event.message ? `uncaught ${event.message}` : 'the worker script failed to load or threw at top level')
     })
     worker.addEventListener('messageerror', () => crashed(slot, 'a message could not be deserialised'))
-    worker.addEventListener('message', (event: MessageEvent<Partial<ClosingSignal>>) => {
-      if (event.data?.errandWorkerClosing === true) crashed(slot, 'the worker called self.close()')
-    })
-    const sink = proxy((reports: WorkerReport[]) => {
-      for (const report of reports) runs.get(report.runId)?.running.task.onReport([report])
-    })
-    let startTimer: ReturnType<typeof setTimeout> | undefined
-    const started = new Promise<never>((_, reject) => {
-      startTimer = setTimeout(() => {
-        crashed(slot, `it did not call serveJobs() within ${options.startMs} ms (is \`worker\` creating the right module?)`)
-        reject(new Error('worker did not start'))
-      }, options.startMs)
-    })
-    started.catch(() => {})
-    slot.ready = Promise.race([Promise.resolve(remote.init(sink)), started]).then((list) => {
-      clearTimeout(startTimer)
-      names ??= list
-    })
-    slot.ready.catch(() => clearTimeout(startTimer))
+    worker.addEventListener('message', (event: MessageEvent<FromWorker | null | undefined>) => onMessage(slot, event.data))
     slots.add(slot)
     return slot
   }
@@ -130,8 +150,8 @@ export function createPool(options: PoolOptions): Pool {
   const abortRun = (slot: Slot, running: Running, reason: AbortReason): void => {
     if (running.settled || running.abortedFor) return
     running.abortedFor = reason
-    // After `ready`, like the run itself, so the worker never sees the abort before the run.
-    slot.ready.then(() => slot.remote.abort(running.runId, reason, running.task.timeout)).catch(() => {})
+    // Behind the run on the same port (or in `held`): the worker never sees the abort before the run.
+    post(slot, { errand: 'abort', runId: running.runId, reason, timeout: running.task.timeout })
     const outcome: RunOutcome = { ok: false, error: abortError(reason, running.task.timeout, 'it ignored the abort signal, so its worker was terminated') }
     running.timers.push(setTimeout(() => kill(slot, outcome), options.graceMs))
   }
@@ -165,13 +185,7 @@ export function createPool(options: PoolOptions): Pool {
       chosen.run = running
       runs.set(runId, { slot: chosen, running })
       if (task.timeout > 0) running.timers.push(setTimeout(() => abortRun(chosen, running, 'timeout'), task.timeout))
-      const request = { runId, jobId: task.jobId, name: task.name, attempt: task.attempt, payload: task.payload }
-      chosen.ready
-        .then((): Promise<RunOutcome> => chosen.remote.run(transfer(request, task.transfer)))
-        .then(
-          (result) => finish(chosen, running, running.abortedFor === 'timeout' && !result.ok ? { ok: false, error: asTimeout(result.error, task.timeout) } : result),
-          (error: unknown) => crashed(chosen, `the call failed (${String(error)})`),
-        )
+      post(chosen, { errand: 'run', runId, jobId: task.jobId, name: task.name, attempt: task.attempt, payload: task.payload }, task.transfer)
       return { runId, outcome }
     },
     abort(runId, reason) {

@@ -1,6 +1,8 @@
 /**
- * The wire between the page's pool and a worker that called `serveJobs()`: message
- * shapes and the worker API, nothing else. Calls travel through comlink.
+ * The wire between the page and a worker that called `serveJobs()`: the messages each
+ * way, nothing else. Plain `postMessage` on the worker's own port, which keeps order,
+ * so no message needs an id to be matched with its answer beyond the run's own `runId`.
+ * Every message carries an `errand` tag; anything else on the port is not ours and is ignored.
  */
 
 import type { SerializedError } from '../core/errors.js'
@@ -8,11 +10,13 @@ import type { SerializedError } from '../core/errors.js'
 export type { SerializedError }
 
 export interface RunRequest {
+  errand: 'run'
   /** Unique per dispatch in this pool; a retry of the same job gets a new one. */
   runId: number
   jobId: string
   name: string
   attempt: number
+  /** Its buffers are transferred, not copied (see collectTransferables). */
   payload: unknown
 }
 
@@ -25,17 +29,21 @@ export type WorkerReport =
   | { runId: number; type: 'progress'; value: number }
   | { runId: number; type: 'log'; at: number; message: string }
 
-/** What `serveJobs()` exposes. */
-export interface WorkerApi {
-  /** Registers the page's report sink; returns the handler names the worker module defines. */
-  init(report: (reports: WorkerReport[]) => void): string[]
-  run(request: RunRequest): Promise<RunOutcome>
-  abort(runId: number, reason: AbortReason, timeout: number): void
-  /** Resolves after `ms`: the page's timers, kept in a worker because workers are not throttled in hidden tabs. */
-  sleep(ms: number): Promise<void>
-}
+/** Page → worker. */
+export type ToWorker =
+  | RunRequest
+  /** Aborts `ctx.signal` of a run. Always posted after the run itself. */
+  | { errand: 'abort'; runId: number; reason: AbortReason; timeout: number }
+  /** The page's timers, kept in a worker because workers are not throttled in hidden tabs: answered by `woke` after `ms`. */
+  | { errand: 'sleep'; id: number; ms: number }
 
-/** Posted raw (outside comlink) by a worker that is about to close itself. */
-export interface ClosingSignal {
-  errandWorkerClosing: true
-}
+/** Worker → page. */
+export type FromWorker =
+  /** Posted once by `serveJobs()`: the worker is listening, and defines these handlers. */
+  | { errand: 'ready'; names: string[] }
+  | { errand: 'report'; reports: WorkerReport[] }
+  /** A run's outcome, after every report it made; a result's buffers are transferred. */
+  | { errand: 'done'; runId: number; outcome: RunOutcome }
+  | { errand: 'woke'; id: number }
+  /** The worker is about to close itself (`self.close()` in a handler). */
+  | { errand: 'closing' }

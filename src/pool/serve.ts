@@ -1,11 +1,11 @@
 /**
- * The worker side: `serveJobs()` exposes a registry of handlers to the page's pool.
- * Written against `globalThis` only, so it type-checks under the DOM and WebWorker libs.
+ * The worker side: `serveJobs()` serves a registry of handlers to the page's pool over
+ * plain postMessage (see protocol.ts). Written against `globalThis` only, so it
+ * type-checks under the DOM and WebWorker libs.
  */
-import { expose, transfer } from 'comlink'
 import { serializeError } from '../core/errors.js'
 import type { JobContext, JobDefinitions, JobHandler } from '../core/registry.js'
-import type { AbortReason, ClosingSignal, RunOutcome, RunRequest, SerializedError, WorkerApi, WorkerReport } from './protocol.js'
+import type { FromWorker, RunOutcome, RunRequest, SerializedError, ToWorker, WorkerReport } from './protocol.js'
 import { collectTransferables } from './transferables.js'
 
 /** Progress is sent at most this often per job (the last value always arrives). */
@@ -31,7 +31,8 @@ export function defineJobs<const J extends JobDefinitions>(jobs: J): J {
 
 interface Scope {
   close(): void
-  postMessage(message: unknown): void
+  postMessage(message: FromWorker, transfer?: Transferable[]): void
+  addEventListener(type: 'message', listener: (event: { data: ToWorker | null | undefined }) => void): void
 }
 
 /**
@@ -44,90 +45,91 @@ export function serveJobs(jobs: JobDefinitions): void {
   const registry: Record<string, JobHandler> = Object.assign(Object.create(null) as Record<string, JobHandler>, jobs)
   const names = Object.keys(registry).filter((name) => typeof registry[name] === 'function')
   const controllers = new Map<number, AbortController>()
-  /** Aborts that arrived before their run started (run ids only grow, so older ones are over). */
-  const early = new Map<number, Error>()
-  let lastRunId = 0
   const scope = globalThis as unknown as Scope
+  const post = (message: FromWorker, transfer?: Transferable[]): void => scope.postMessage(message, transfer)
 
-  let sink: ((reports: WorkerReport[]) => unknown) | undefined
   let buffer: WorkerReport[] = []
   let flushTimer: ReturnType<typeof setTimeout> | undefined
-  const flush = async (): Promise<void> => {
+  const flush = (): void => {
     clearTimeout(flushTimer)
     flushTimer = undefined
-    if (buffer.length === 0 || !sink) return
-    const batch = buffer
+    if (buffer.length === 0) return
+    post({ errand: 'report', reports: buffer })
     buffer = []
-    await sink(batch)
   }
   const push = (report: WorkerReport): void => {
     buffer.push(report)
-    flushTimer ??= setTimeout(() => flush().catch(() => {}), FLUSH_INTERVAL_MS) // the page went away: nothing to tell
+    flushTimer ??= setTimeout(flush, FLUSH_INTERVAL_MS)
   }
 
-  const api: WorkerApi = {
-    init(report) {
-      sink = report
-      return names
-    },
-    async run(request: RunRequest): Promise<RunOutcome> {
-      const handler = registry[request.name]
-      if (typeof handler !== 'function') {
-        return failure({
-          name: 'ErrandError',
-          code: 'UNKNOWN_JOB',
-          message: `No handler named "${request.name}" in this worker module. It defines: ${names.join(', ') || '(none)'}. Add it to defineJobs() and serveJobs().`,
-          stack: '',
-        })
-      }
-      const controller = new AbortController()
-      controllers.set(request.runId, controller)
-      lastRunId = Math.max(lastRunId, request.runId)
-      const abortedEarly = early.get(request.runId)
-      if (abortedEarly) {
-        early.delete(request.runId)
-        controller.abort(abortedEarly)
-      }
-      const progress = throttledProgress(request.runId, push)
-      const ctx: JobContext = {
-        jobId: request.jobId,
-        name: request.name,
-        attempt: request.attempt,
-        signal: controller.signal,
-        progress: progress.report,
-        log: (...args) => push({ runId: request.runId, type: 'log', at: Date.now(), message: formatLog(args) }),
-      }
-      try {
-        const result = await handler(request.payload, ctx)
-        progress.end()
-        await flush()
-        return transfer({ ok: true, result } as RunOutcome, collectTransferables(result))
-      } catch (error) {
-        progress.end()
-        await flush()
-        return failure(serializeError(error))
-      } finally {
-        controllers.delete(request.runId)
-      }
-    },
-    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-    abort(runId: number, reason: AbortReason, timeout: number) {
-      const error = new Error(reason === 'timeout' ? `The job timed out after ${timeout} ms.` : 'The job was cancelled.')
-      error.name = reason === 'timeout' ? 'JobTimeoutError' : 'JobCancelledError'
-      const controller = controllers.get(runId)
-      if (controller) controller.abort(error)
-      else if (runId > lastRunId) early.set(runId, error)
-    },
+  const run = async (request: RunRequest): Promise<RunOutcome> => {
+    const handler = registry[request.name]
+    if (typeof handler !== 'function') {
+      return failure({
+        name: 'ErrandError',
+        code: 'UNKNOWN_JOB',
+        message: `No handler named "${request.name}" in this worker module. It defines: ${names.join(', ') || '(none)'}. Add it to defineJobs() and serveJobs().`,
+        stack: '',
+      })
+    }
+    // Registered before the first await: the page's abort of this run arrives after the run, never before it.
+    const controller = new AbortController()
+    controllers.set(request.runId, controller)
+    const progress = throttledProgress(request.runId, push)
+    const ctx: JobContext = {
+      jobId: request.jobId,
+      name: request.name,
+      attempt: request.attempt,
+      signal: controller.signal,
+      progress: progress.report,
+      log: (...args) => push({ runId: request.runId, type: 'log', at: Date.now(), message: formatLog(args) }),
+    }
+    try {
+      return { ok: true, result: await handler(request.payload, ctx) }
+    } catch (error) {
+      return failure(serializeError(error))
+    } finally {
+      controllers.delete(request.runId)
+      progress.end()
+      // The page's port keeps order: every report of the run reaches the page before its outcome.
+      flush()
+    }
   }
+
+  const done = (runId: number, outcome: RunOutcome): void => {
+    const message: FromWorker = { errand: 'done', runId, outcome }
+    try {
+      post(message, outcome.ok ? collectTransferables(outcome.result) : [])
+    } catch {
+      try {
+        // A buffer that cannot be moved (a WebAssembly memory's) is copied instead; nothing was moved by the failed post.
+        post(message)
+      } catch (error) {
+        post({ errand: 'done', runId, outcome: failure({ name: 'DataCloneError', code: 'DATA_CLONE', message: `The job's result cannot be sent to the page: ${serializeError(error).message} Return plain data, Blobs or ArrayBuffers.`, stack: '' }) })
+      }
+    }
+  }
+
+  scope.addEventListener('message', ({ data }) => {
+    if (data?.errand === 'run') {
+      void run(data).then((outcome) => done(data.runId, outcome))
+    } else if (data?.errand === 'abort') {
+      const error = new Error(data.reason === 'timeout' ? `The job timed out after ${data.timeout} ms.` : 'The job was cancelled.')
+      error.name = data.reason === 'timeout' ? 'JobTimeoutError' : 'JobCancelledError'
+      // No controller: the run is over (or was refused), and its outcome is on its way.
+      controllers.get(data.runId)?.abort(error)
+    } else if (data?.errand === 'sleep') {
+      setTimeout(() => post({ errand: 'woke', id: data.id }), data.ms)
+    }
+  })
 
   // self.close() from a handler would leave the page waiting forever; say so first.
   const close = scope.close.bind(scope)
   scope.close = () => {
-    const signal: ClosingSignal = { errandWorkerClosing: true }
-    scope.postMessage(signal)
+    post({ errand: 'closing' })
     close()
   }
-  expose(api)
+  post({ errand: 'ready', names })
 }
 
 function failure(error: SerializedError): RunOutcome {

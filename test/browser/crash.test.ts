@@ -34,7 +34,7 @@ test('an unknown handler name fails at once with UNKNOWN_JOB, without retries', 
 })
 
 // Guards against a past defect: a worker module that never calls serveJobs() (a forgotten line, a wrong file)
-// never answers comlink's init(); a job without a timeout then stays `running` forever
+// never says it is ready; a job without a timeout then stays `running` forever
 // and result() never settles.
 test('a worker that never calls serveJobs() fails the job instead of hanging it', async () => {
   const source = URL.createObjectURL(new Blob(['// a worker module that forgot serveJobs(jobs)\n'], { type: 'text/javascript' }))

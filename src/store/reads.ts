@@ -13,12 +13,12 @@ export const getJob = (db: Database, id: string): Promise<JobRecord | undefined>
  */
 export function batchedGetJob(database: () => Promise<Database>): (id: string) => Promise<JobRecord | undefined> {
   let batch: { id: string; resolve(record: JobRecord | undefined): void; reject(error: unknown): void }[] = []
-  const flush = async (): Promise<void> => {
+  const flush = async (opened: Promise<Database>): Promise<void> => {
     const asked = batch
     batch = []
     try {
       const ids = [...new Set(asked.map((a) => a.id))]
-      const db = await database()
+      const db = await opened
       const records = await read(db, ['jobs'], ids.length === 1 ? `Could not read job ${ids[0]}.` : `Could not read ${ids.length} jobs.`, (tx) => getJobs(tx.objectStore('jobs'), ids))
       const byId = new Map(ids.map((id, i) => [id, records[i]]))
       for (const a of asked) a.resolve(byId.get(a.id))
@@ -28,7 +28,11 @@ export function batchedGetJob(database: () => Promise<Database>): (id: string) =
   }
   return (id) =>
     new Promise((resolve, reject) => {
-      if (batch.push({ id, resolve, reject }) === 1) queueMicrotask(() => void flush())
+      if (batch.push({ id, resolve, reject }) > 1) return
+      // The database as of the first ask, like an unbatched read: a queue closed a moment later does not fail it.
+      const opened = database()
+      opened.catch(() => {}) // reported to the askers by flush()
+      queueMicrotask(() => void flush(opened))
     })
 }
 

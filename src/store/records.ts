@@ -97,6 +97,10 @@ export async function unmark(unseen: IDBPObjectStore<ErrandSchema, ArrayLike<Sto
   )
 }
 
+/** Fencing: `record` still runs under the claim `run` (owner and claim count match), so `run` may record its start, progress or outcome. */
+export const holds = (record: JobRecord | undefined, run: { owner: string; claim: number }): record is JobRecord =>
+  record !== undefined && record.state === 'running' && record.owner === run.owner && record.claims === run.claim
+
 /** The mark of a finished record (`finishedAt` is when it was set), if it has one. */
 export const markOf = (record: JobRecord): Mark | undefined => (record.finishedAt === undefined ? undefined : { id: record.id, at: record.finishedAt })
 

@@ -8,7 +8,7 @@ import { unwrap } from 'idb'
 import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { jobRange, PAUSED_KEY } from './jobs.js'
-import { flushMarks, getJobs, jobStores, putJob } from './records.js'
+import { flushMarks, getJobs, holds, jobStores, putJob } from './records.js'
 import { nextDue, QUEUED, RUNNING } from './requests.js'
 import { INDEX, type Database } from './schema.js'
 import { write } from './transact.js'
@@ -74,21 +74,22 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     ])
     const current = new Map<string, JobRecord>()
     touched.forEach((id, i) => records[i] && current.set(id, records[i]))
-    const holds = (run: { id: string; claim: number }): JobRecord | undefined => {
+    /** The current record of `run`'s job if it still holds our claim (fencing). */
+    const ours = (run: { id: string; claim: number }): JobRecord | undefined => {
       const record = current.get(run.id)
-      return record && record.state === 'running' && record.owner === owner && record.claims === run.claim ? record : undefined
+      return holds(record, { owner, claim: run.claim }) ? record : undefined
     }
     for (const mark of started) {
-      const record = holds(mark)
+      const record = ours(mark)
       if (record) current.set(record.id, transition.start(record, mark.at))
     }
     for (const given of release) {
-      const record = holds(given)
+      const record = ours(given)
       if (record && record.startedAt === undefined) current.set(record.id, transition.release(record))
     }
     const settled: JobRecord[] = []
     outcomes.forEach(({ id, claim, outcome }) => {
-      const record = holds({ id, claim })
+      const record = ours({ id, claim })
       if (!record) return
       let next: JobRecord
       if (outcome.kind === 'completed') next = transition.complete(record, outcome.result, now)

@@ -24,7 +24,7 @@
 import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { INDEX, type Database } from './schema.js'
-import { flushMarks, getJobs, jobStores, putJob } from './records.js'
+import { flushMarks, getJobs, holds, jobStores, putJob } from './records.js'
 import { quiet, write } from './transact.js'
 
 /** Queued CPU jobs (network jobs are claimed by the sender: src/net/). */
@@ -83,9 +83,6 @@ export interface TurnOutput {
   /** False when the turn skipped reading `wakeAt` because the scheduler stays busy. */
   wakeKnown: boolean
 }
-
-const holds = (record: JobRecord | undefined, run: { owner: string; claim: number }): record is JobRecord =>
-  record !== undefined && record.state === 'running' && record.owner === run.owner && record.claims === run.claim
 
 export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
   const { owner, now, leaseMs, maxStalls, logLimit, mine, outcomes, reports } = input

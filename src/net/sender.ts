@@ -212,7 +212,11 @@ export function createSender(options: SenderOptions): Sender {
             options.announce({ type: 'error', error: error as Error })
             return undefined
           })
-          if (!turn) break
+          if (!turn) {
+            // Nothing more goes out in this pass: what was claimed ahead waits for its lease to expire, then is released.
+            ready = []
+            break
+          }
           recover = 'expired'
           nextDueAt = turn.nextDueAt
           for (const next of turn.settled) {

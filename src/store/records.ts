@@ -18,6 +18,7 @@
 import { unwrap, type IDBPObjectStore, type StoreNames } from 'idb'
 import { newOwnerId } from '../core/ids.js'
 import type { JobRecord } from '../core/job.js'
+import * as transition from '../core/transitions.js'
 import type { ErrandSchema } from './schema.js'
 
 export interface JobStores {
@@ -100,6 +101,37 @@ export async function unmark(unseen: IDBPObjectStore<ErrandSchema, ArrayLike<Sto
 /** Fencing: `record` still runs under the claim `run` (owner and claim count match), so `run` may record its start, progress or outcome. */
 export const holds = (record: JobRecord | undefined, run: { owner: string; claim: number }): record is JobRecord =>
   record !== undefined && record.state === 'running' && record.owner === run.owner && record.claims === run.claim
+
+/**
+ * What an executor reported about its claims, applied to a turn's records (`current`, by
+ * id) and fenced by `owner` and the claim count: start marks (handed to a worker, or sent),
+ * and claims given back before they started (released as if never claimed). Returns the ids released.
+ */
+export function applyClaims(current: Map<string, JobRecord>, owner: string, started: readonly { id: string; claim: number; at: number }[], release: readonly { id: string; claim: number }[]): string[] {
+  for (const mark of started) {
+    const record = current.get(mark.id)
+    if (holds(record, { owner, claim: mark.claim })) current.set(record.id, transition.start(record, mark.at))
+  }
+  const released: string[] = []
+  for (const given of release) {
+    const record = current.get(given.id)
+    if (!holds(record, { owner, claim: given.claim }) || record.startedAt !== undefined) continue
+    current.set(record.id, transition.release(record))
+    released.push(record.id)
+  }
+  return released
+}
+
+/**
+ * A turn reads its records once (`read`, aligned with `ids`), changes them in `current`, and
+ * puts each that changed once, however many transitions it went through (start and outcome).
+ */
+export function putChanged(stores: JobStores, ids: readonly string[], read: readonly (JobRecord | undefined)[], current: Map<string, JobRecord>): void {
+  ids.forEach((id, i) => {
+    const record = current.get(id)
+    if (record && record !== read[i]) putJob(stores, record)
+  })
+}
 
 /** The mark of a finished record (`finishedAt` is when it was set), if it has one. */
 export const markOf = (record: JobRecord): Mark | undefined => (record.finishedAt === undefined ? undefined : { id: record.id, at: record.finishedAt })

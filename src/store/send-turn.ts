@@ -8,7 +8,7 @@ import { unwrap } from 'idb'
 import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { jobRange, PAUSED_KEY } from './jobs.js'
-import { flushMarks, getJobs, holds, jobStores, putJob } from './records.js'
+import { applyClaims, flushMarks, getJobs, holds, jobStores, putChanged, putJob } from './records.js'
 import { nextDue, QUEUED, RUNNING } from './requests.js'
 import { INDEX, type Database } from './schema.js'
 import { write } from './transact.js'
@@ -65,32 +65,20 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const jobs = tx.objectStore('jobs')
     const stores = jobStores(tx)
     const bodyStore = unwrap(tx.objectStore('bodies')) as IDBObjectStore
-    const touched = [...new Set([...outcomes, ...started, ...release].map((r) => r.id))]
-    const [paused, due, running, records] = await Promise.all([
+    const ids = [...new Set([...outcomes, ...started, ...release].map((r) => r.id))]
+    const [paused, due, running, read] = await Promise.all([
       tx.objectStore('meta').get(PAUSED_KEY),
       jobs.index(INDEX.due).getAll(IDBKeyRange.upperBound(now)),
       input.recover === 'all' ? jobs.index(INDEX.state).getAll(RUNNING) : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
-      getJobs(jobs, touched),
+      getJobs(jobs, ids),
     ])
     const current = new Map<string, JobRecord>()
-    touched.forEach((id, i) => records[i] && current.set(id, records[i]))
-    /** The current record of `run`'s job if it still holds our claim (fencing). */
-    const ours = (run: { id: string; claim: number }): JobRecord | undefined => {
-      const record = current.get(run.id)
-      return holds(record, { owner, claim: run.claim }) ? record : undefined
-    }
-    for (const mark of started) {
-      const record = ours(mark)
-      if (record) current.set(record.id, transition.start(record, mark.at))
-    }
-    for (const given of release) {
-      const record = ours(given)
-      if (record && record.startedAt === undefined) current.set(record.id, transition.release(record))
-    }
+    ids.forEach((id, i) => read[i] && current.set(id, read[i]))
+    applyClaims(current, owner, started, release)
     const settled: JobRecord[] = []
     outcomes.forEach(({ id, claim, outcome }) => {
-      const record = ours({ id, claim })
-      if (!record) return
+      const record = current.get(id)
+      if (!holds(record, { owner, claim })) return
       let next: JobRecord
       if (outcome.kind === 'completed') next = transition.complete(record, outcome.result, now)
       else if (outcome.kind === 'offline') next = transition.offline(record, outcome.error, now)
@@ -100,13 +88,10 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
       // A completed request is never sent again (retry() takes failed and cancelled jobs only): its body goes.
       if (next.state === 'completed') bodyStore.delete(jobRange(next.id))
     })
-    touched.forEach((id, i) => {
-      const record = current.get(id)
-      if (record && record !== records[i]) putJob(stores, record)
-    })
+    putChanged(stores, ids, read, current)
     for (const record of due) if (record.kind === 'network') putJob(stores, transition.promote(record))
     const stalled: JobRecord[] = []
-    const ended = new Set(touched)
+    const ended = new Set(ids)
     for (const record of running) {
       if (record.kind !== 'network' || record.state !== 'running' || mine.has(record.id) || ended.has(record.id)) continue
       const next = record.startedAt === undefined ? transition.release(record) : transition.stall(record, now, maxStalls)

@@ -24,7 +24,7 @@
 import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { INDEX, type Database } from './schema.js'
-import { flushMarks, getJobs, holds, jobStores, putJob } from './records.js'
+import { applyClaims, flushMarks, getJobs, holds, jobStores, putChanged, putJob } from './records.js'
 import { quiet, write } from './transact.js'
 
 /** Queued CPU jobs (network jobs are claimed by the sender: src/net/). */
@@ -95,10 +95,10 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     // 1. Everything this turn needs to read, at once.
     const { started, release } = input
     // Outcomes first: their records are put, and their unseen marks listed, in the order they ended.
-    const touched = [...new Set([...outcomes, ...started, ...reports, ...release].map((r) => r.id))]
+    const ids = [...new Set([...outcomes, ...started, ...reports, ...release].map((r) => r.id))]
     const head = (): Promise<JobRecord[]> => (input.claim > 0 ? jobs.index(INDEX.next).getAll(QUEUED, input.claim) : Promise.resolve([]))
-    const [records, lineCounts, due, orphans, firstHead] = await Promise.all([
-      getJobs(jobs, touched),
+    const [read, lineCounts, due, orphans, firstHead] = await Promise.all([
+      getJobs(jobs, ids),
       Promise.all(reports.map((r) => (r.logs.length ? logs.count(IDBKeyRange.bound([r.id, -Infinity], [r.id, Infinity])) : 0))),
       jobs.index(INDEX.due).getAll(IDBKeyRange.upperBound(now)),
       input.recoverForeign
@@ -107,20 +107,10 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
       head(),
     ])
     const current = new Map<string, JobRecord>()
-    touched.forEach((id, i) => records[i] && current.set(id, records[i]))
+    ids.forEach((id, i) => read[i] && current.set(id, read[i]))
 
     // 2. Writes, in order, without waiting for each.
-    for (const mark of started) {
-      const record = current.get(mark.id)
-      if (holds(record, { owner, claim: mark.claim })) current.set(record.id, transition.start(record, mark.at))
-    }
-    const released: string[] = []
-    for (const given of release) {
-      const record = current.get(given.id)
-      if (!holds(record, { owner, claim: given.claim }) || record.startedAt !== undefined) continue
-      current.set(record.id, transition.release(record))
-      released.push(record.id)
-    }
+    const released = applyClaims(current, owner, started, release)
     reports.forEach((report, i) => {
       const record = current.get(report.id)
       if (!record) return
@@ -141,10 +131,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
       current.set(next.id, next)
       settled.push(next)
     }
-    touched.forEach((id, i) => {
-      const record = current.get(id)
-      if (record && record !== records[i]) putJob(stores, record)
-    })
+    putChanged(stores, ids, read, current)
     for (const record of due) putJob(stores, transition.promote(record))
     const stalled: JobRecord[] = []
     for (const record of orphans) {

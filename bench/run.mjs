@@ -329,7 +329,10 @@ const CASES = {
     row(c, `add() resolved → handler has the ${mib} MiB buffer`, s.handoffErrand, s.handoffTransfer, 'raw postMessage, buffer transferred')
     row(c, `add() resolved → handler has the ${mib} MiB buffer`, s.handoffErrand, s.handoffCopy, 'raw postMessage, buffer copied')
     row(c, `add() resolved → handler has the ${mib} MiB buffer`, s.handoffErrand, s.getRaw, 'raw get of the stored record: the read-back floor of a durable hand-off')
+    const moved = { note: 'errand: add(…, { transfer: true }), run in the page that added it' }
+    row(c, `add() resolved → handler has the ${mib} MiB buffer`, s.handoffErrandTransfer, s.handoffTransfer, 'raw postMessage, buffer transferred', moved)
     row(c, `add() resolved → result() has the ${mib} MiB buffer back`, s.roundTripErrand, s.roundTripTransfer, 'raw round trip, transferred both ways')
+    row(c, `add() resolved → result() has the ${mib} MiB buffer back`, s.roundTripErrandTransfer, s.roundTripTransfer, 'raw round trip, transferred both ways', moved)
   },
 
   async size() {

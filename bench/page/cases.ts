@@ -352,6 +352,21 @@ export async function transfer(rep: number, { mib }: { mib: number }): Promise<F
       await queue.remove(job.id)
     },
     async () => {
+      // The app hands its buffer over (transfer: true): this page's worker gets it without a read of the store.
+      const buffer = filled()
+      const before = clock()
+      const job = await queue.add('bounce', { buffer }, { transfer: true })
+      const added = clock()
+      if (buffer.byteLength !== 0) throw new Error('add() with transfer: true left the buffer attached')
+      const result = await job.result()
+      const done = clock()
+      if (result.buffer.byteLength !== bytes) throw new Error(`bounce returned ${result.buffer.byteLength} bytes, expected ${bytes}`)
+      f.addErrandTransfer = added - before
+      f.handoffErrandTransfer = result.startedAt - added
+      f.roundTripErrandTransfer = done - added
+      await queue.remove(job.id)
+    },
+    async () => {
       f.putRawStrict = await timed(() => raw.putEach([{ id: 'payload', buffer: filled() }], 'strict'))
       // Reading it back: what any leader that did not add the job itself must do before the hand-off.
       f.getRaw = await timed(() => raw.get('payload'))

@@ -4,6 +4,7 @@
  * (a handle that subscribes also reads the store, so a missed message is caught up).
  */
 import type { ControlMessage, EventName, QueueMessage } from '../core/events.js'
+import { isPayloadApart, markPayloadApart, type Job } from '../core/job.js'
 
 type Listener = (message: QueueMessage) => void
 
@@ -15,8 +16,12 @@ type Listener = (message: QueueMessage) => void
  */
 type Presence = { type: 'hello' | 'here' | 'bye'; from: string }
 
-/** On the wire, an outcome says whether the page that announced it had a listener for it. */
-export type WireMessage = (QueueMessage & { seen?: boolean }) | ControlMessage | Presence
+/**
+ * On the wire, an outcome says whether the page that announced it had a listener for it, and
+ * an event of a job whose payload is kept apart (`apart`) leaves the payload out: the
+ * receiving page reads it from the store if it has listeners for it.
+ */
+export type WireMessage = (QueueMessage & { seen?: boolean; apart?: true }) | ControlMessage | Presence
 
 export interface Bus {
   /**
@@ -24,29 +29,40 @@ export interface Bus {
    * wire: whether this page had a listener for them (then it acknowledges them, not the others).
    * `now` posts at once instead of with the rest of this task's events (its values are about to move to a worker).
    */
-  publish(message: QueueMessage, now?: boolean): void
+  publish(message: QueueMessage, now?: boolean): Delivery
   /** Delivers to this page's listeners only (a replayed outcome). */
-  deliver(message: QueueMessage): void
+  deliver(message: QueueMessage): Delivery
   /** How many `queue.on()` listeners this page has for an event (job handles' own listeners do not count). */
   listeners(type: EventName): number
   /** Sends a control message to the other tabs only. */
   control(message: ControlMessage): void
-  /** `counted: false` for a job handle's internal listener, which does not acknowledge outcomes. */
-  on(type: EventName, listener: Listener, counted?: boolean): () => void
+  /**
+   * `counted: false` for a job handle's listeners, which do not acknowledge outcomes;
+   * `payload: false` for a listener that never reads `job.payload` (a handle waiting for its result).
+   */
+  on(type: EventName, listener: Listener, counted?: boolean, payload?: boolean): () => void
   close(): void
 }
 
+/** Undefined when the listeners were called at once; else settles once they were (after a payload was read). */
+export type Delivery = Promise<void> | undefined
+
+/** Reads a payload kept apart, to fill in an event's job. */
+export type ReadPayload = (jobId: string) => Promise<unknown>
+
 const isPresence = (message: WireMessage): message is Presence => message.type === 'hello' || message.type === 'here' || message.type === 'bye'
 
-export function createBus(channelName: string, onRemote: (message: Exclude<WireMessage, Presence>) => void): Bus {
+export function createBus(channelName: string, onRemote: (message: Exclude<WireMessage, Presence>, delivery: Delivery) => void, readPayload: ReadPayload): Bus {
   const listeners = new Map<EventName, Set<Listener>>()
   const counted = new Map<EventName, number>()
+  /** Listeners per event that read `job.payload`. */
+  const reading = new Map<EventName, number>()
   const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(channelName)
   const self = Math.random().toString(36).slice(2)
   /** Other pages known to listen on this channel. */
   const peers = new Set<string>()
 
-  const deliver = (message: QueueMessage): void => {
+  const callListeners = (message: QueueMessage): void => {
     for (const listener of listeners.get(message.type) ?? []) {
       try {
         listener(message)
@@ -57,6 +73,33 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
         })
       }
     }
+  }
+
+  /**
+   * A job whose payload is kept apart reaches this page's listeners with its payload read from
+   * the store, and only if one of them reads payloads: an event never clones a large payload for
+   * nobody. Events stay in order: while a payload is read, later events wait behind it.
+   */
+  let backlog: Promise<void> | undefined
+  const deliver = (message: QueueMessage): Delivery => {
+    const job = 'job' in message ? (message.job as Job) : undefined
+    const fill = job !== undefined && job.payload === undefined && isPayloadApart(job) && (reading.get(message.type) ?? 0) > 0
+    if (!fill && !backlog) {
+      callListeners(message)
+      return undefined
+    }
+    const ready: Promise<QueueMessage> = fill
+      ? readPayload(job.id).then(
+          (payload) => ({ ...message, job: markPayloadApart({ ...job, payload }) }) as QueueMessage,
+          () => message, // the store failed (or the queue closed): delivered without it
+        )
+      : Promise.resolve(message)
+    const delivery: Promise<void> = (backlog ?? Promise.resolve()).then(() => ready).then(callListeners)
+    backlog = delivery
+    void delivery.then(() => {
+      if (backlog === delivery) backlog = undefined
+    })
+    return delivery
   }
 
   if (channel) {
@@ -71,11 +114,13 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
           }
           continue
         }
+        let delivery: Delivery
         if (message.type !== 'paused' && message.type !== 'nudge') {
-          const { seen: _seen, ...plain } = message
-          deliver(plain as QueueMessage)
+          const { seen: _seen, apart, ...plain } = message
+          if (apart && 'job' in plain) markPayloadApart(plain.job)
+          delivery = deliver(plain as QueueMessage)
         }
-        onRemote(message)
+        onRemote(message, delivery)
       }
     }
   }
@@ -110,9 +155,9 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
   return {
     publish(message, now = false) {
       const seen = counted.get(message.type) ?? 0
-      deliver(message)
+      const delivery = deliver(message)
       // 'error' and 'closed' concern this page only.
-      if (message.type === 'error' || message.type === 'closed') return
+      if (message.type === 'error' || message.type === 'closed') return delivery
       if (peers.size === 0) {
         // Alone as far as we know: no event is cloned for nobody, but a page whose hello is
         // still on the way may lead, so what it must act on goes out as a tiny nudge.
@@ -120,27 +165,32 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
           const { id, state, priority, kind } = message.job
           send({ type: 'nudge', event: message.type, job: { id, state, priority, kind } }, now, true)
         }
-        return
+        return delivery
       }
       const outcome = message.type === 'completed' || message.type === 'failed' || message.type === 'cancelled'
-      send(outcome ? { ...message, seen: seen > 0 } : message, now)
+      let wire: WireMessage = outcome ? { ...message, seen: seen > 0 } : message
+      if ('job' in wire && isPayloadApart(wire.job)) wire = { ...wire, job: { ...wire.job, payload: undefined }, apart: true } as WireMessage
+      send(wire, now)
+      return delivery
     },
     deliver,
     listeners: (type) => counted.get(type) ?? 0,
     control: (message) => send(message, false, true),
-    on(type, listener, isCounted = true) {
+    on(type, listener, isCounted = true, payload = true) {
       let set = listeners.get(type)
       if (!set) listeners.set(type, (set = new Set()))
       // Wrapped, so the same function added twice is two listeners, removed one at a time.
       const entry: Listener = (message) => listener(message)
       set.add(entry)
       if (isCounted) counted.set(type, (counted.get(type) ?? 0) + 1)
+      if (payload) reading.set(type, (reading.get(type) ?? 0) + 1)
       let active = true
       return () => {
         if (!active) return
         active = false
         set.delete(entry)
         if (isCounted) counted.set(type, (counted.get(type) ?? 1) - 1)
+        if (payload) reading.set(type, (reading.get(type) ?? 1) - 1)
       }
     },
     close() {
@@ -153,6 +203,7 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
       channel?.close()
       listeners.clear()
       counted.clear()
+      reading.clear()
     },
   }
 }

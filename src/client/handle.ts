@@ -6,8 +6,12 @@ import type { JobEventMap, JobHandle } from './types.js'
 
 /** What a handle needs from its queue. */
 export interface HandleHost {
-  on(type: EventName, listener: (message: QueueMessage) => void): () => void
+  /** `payload: false`: the listener never reads `job.payload`. */
+  on(type: EventName, listener: (message: QueueMessage) => void, payload: boolean): () => void
+  /** The record, maybe without a payload kept apart: enough for a result. */
   read(id: string): Promise<JobRecord | undefined>
+  /** The record with its payload. */
+  get(id: string): Promise<JobRecord | undefined>
   cancel(id: string): Promise<boolean>
   logs(id: string): Promise<LogLine[]>
   /** Rejects when the queue closes. */
@@ -29,7 +33,7 @@ export function createHandle<P, R, N extends string>(host: HandleHost, id: strin
         else reject(record.state === 'cancelled' ? new JobCancelledError(id, name) : failedError(record))
       }
       for (const type of TERMINAL) {
-        stops.push(host.on(type, (message) => 'job' in message && message.job.id === id && done(message.job)))
+        stops.push(host.on(type, (message) => 'job' in message && message.job.id === id && done(message.job), false))
       }
       const onClose = (): void => {
         stops.forEach((stop) => stop())
@@ -64,11 +68,11 @@ export function createHandle<P, R, N extends string>(host: HandleHost, id: strin
         } else if ('job' in message && message.job.id === id) {
           ;(listener as (e: unknown) => void)(message)
         }
-      })
+      }, true)
     },
     cancel: () => host.cancel(id),
     get: async () => {
-      const record = await host.read(id)
+      const record = await host.get(id)
       return record && (toJob(record) as Job<P, R>)
     },
     logs: () => host.logs(id),

@@ -32,7 +32,7 @@ export interface Outcomes {
 
 /** `database()` resolves undefined once the queue is closed. */
 export function createOutcomes(bus: Bus, database: () => Promise<Database | undefined>): Outcomes {
-  const report = (error: unknown): void => bus.publish({ type: 'error', error: error as Error })
+  const report = (error: unknown): void => void bus.publish({ type: 'error', error: error as Error })
   const listening = (): Set<string> => new Set(OUTCOMES.filter((type) => bus.listeners(type) > 0))
   let acks: Mark[] = []
   let replaying: Promise<void> | undefined

@@ -14,10 +14,11 @@ import { createPool, type Pool } from '../pool/pool.js'
 import { lead, watchHeartbeat, type Leadership } from '../scheduler/leader.js'
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js'
 import { addJobs, cancelJob, cancelWaiting, HEARTBEAT_KEY, PAUSED_KEY, removeJob, retryJob, setMeta, type Heartbeat } from '../store/jobs.js'
-import { batchedGetJob, countJobs, getJob, getLogs, getMeta, listJobs, type JobCounts } from '../store/reads.js'
+import { batchedGetJob, countJobs, getJob, getLogs, getMeta, getPayload, listJobs, type JobCounts } from '../store/reads.js'
 import { deleteDatabase, openDatabase, type Database } from '../store/schema.js'
-import { createBus, type Bus, type WireMessage } from './bus.js'
+import { createBus, type Bus, type Delivery, type WireMessage } from './bus.js'
 import { createOutcomes, OUTCOMES } from './outcomes.js'
+import { createHeld } from './held.js'
 import { createHandle, type HandleHost } from './handle.js'
 import { buildRecord, type Built } from './records.js'
 import { waitForCounts } from './wait.js'
@@ -84,9 +85,13 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   let leadership: Leadership | undefined
   /** Set by pause()/start() here or in another tab; wins over the stored flag read at start-up. */
   let paused: boolean | undefined
+  const held = createHeld()
 
-  const onRemote = (message: WireMessage): void => {
-    outcomes.received(message)
+  const onRemote = (message: WireMessage, delivery: Delivery): void => {
+    // Acknowledged after delivery, never before (a payload kept apart may still be on its way).
+    if (delivery) void delivery.then(() => outcomes.received(message))
+    else outcomes.received(message)
+    if (message.type === 'started') held.drop(message.job.id) // another tab runs it: this page will not
     if (message.type === 'retrying' && message.job.kind === 'network') network.dueAt(message.job.runAt)
     const nudged = message.type === 'nudge' ? message : undefined
     if ((message.type === 'added' || nudged?.event === 'added') && 'job' in message) {
@@ -101,7 +106,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       if (!message.paused) network.kick()
     }
   }
-  const bus: Bus = createBus(`errand:${name}`, onRemote)
+  const bus: Bus = createBus(`errand:${name}`, onRemote, async (id) => getPayload(await database(), id))
 
   const dbReady: Promise<Database> = openDatabase(name, {
     onVersionChange: (deleted) => void shutdown(deleted ? 'deleted' : 'versionchange'),
@@ -111,8 +116,9 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   const outcomes = createOutcomes(bus, () => (closeReason ? Promise.resolve(undefined) : dbReady))
   /** Publishes an event; an outcome delivered to a listener here is then acknowledged (after delivery, never before). */
   const announce = (message: QueueMessage, now?: boolean): void => {
-    bus.publish(message, now)
-    outcomes.delivered(message)
+    const delivery = bus.publish(message, now)
+    if (delivery) void delivery.then(() => outcomes.delivered(message))
+    else outcomes.delivered(message)
   }
   void dbReady.then(outcomes.replay, () => {})
   const network = createNetwork({
@@ -159,6 +165,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
             maxStalls: settings.maxStalls,
             logLimit: settings.logLimit,
             keep: settings.keep,
+            held,
             emit: announce,
           })
         }).catch((error: unknown) => {
@@ -187,6 +194,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     closeReason = reason
     openQueues.delete(name)
     await scheduler?.stop().catch(() => {})
+    held.clear()
     await dbReady.then((db) => outcomes.flush(db)).catch(() => {})
     clock?.stop()
     stopWatching()
@@ -202,8 +210,9 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   }
 
   const handleHost: HandleHost = {
-    on: (type, listener) => bus.on(type, listener, false),
+    on: (type, listener, payload) => bus.on(type, listener, false, payload),
     read: batchedGetJob(database),
+    get: async (id) => getJob(await database(), id),
     cancel: (id) => queue.cancel(id),
     logs: (id) => queue.logs(id),
     closedSignal: closing.signal,
@@ -218,6 +227,9 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     const added = await addJobs(db, built.map((b) => b.record), bodies)
     added.forEach(({ record, existed }, i) => {
       if (existed) return // the caller's signal does not own a job it did not add
+      // Only a page that may run jobs holds payloads for the hand-off.
+      const owned = built[i]?.owned
+      if (owned !== undefined && settings.worker) held.hold(record.id, record.payload, owned)
       bus.publish({ type: 'added', job: toJob(record) })
       if (record.kind === 'cpu') scheduler?.wake(record)
       const signal = built[i]?.signal
@@ -243,6 +255,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   }
 
   const afterCancel = (record: JobRecord): void => {
+    held.drop(record.id)
     scheduler?.abandon(record.id)
     announce({ type: 'cancelled', job: toJob(record) })
   }

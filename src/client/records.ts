@@ -1,12 +1,27 @@
 /** Builds the record that `add()`, `addAll()` and `request()` write: options checked, defaults applied. */
 import { ErrandError } from '../core/errors.js'
 import { newJobId, nextSeq } from '../core/ids.js'
-import type { JobKind, JobRecord } from '../core/job.js'
+import { APART_BYTES, type JobKind, type JobRecord } from '../core/job.js'
 import { checkJobName, resolveJobOptions, type ResolvedJobOptions } from '../core/options.js'
+import { bufferBytes, collectTransferables } from '../pool/transferables.js'
+import { mapStorageError } from '../store/errors.js'
 
 export interface Built {
   record: JobRecord
   signal?: AbortSignal
+  /** Bytes of a payload kept apart that errand owns (`transfer: true`): this page may hold it for the hand-off (client/held.ts). */
+  owned?: number
+}
+
+/** `payload` with its ArrayBuffers moved into a copy that errand owns; the app's are detached, as by postMessage(). */
+function takeOver(payload: unknown, jobName: string): unknown {
+  const buffers = collectTransferables(payload).filter((item) => item instanceof ArrayBuffer)
+  try {
+    return structuredClone(payload, { transfer: buffers })
+  } catch (error) {
+    // The same DataCloneError the store would have thrown, before any buffer was detached.
+    throw mapStorageError(error, `Could not add job "${jobName}".`)
+  }
 }
 
 export interface BuildContext {
@@ -30,6 +45,8 @@ export function buildRecord(jobName: unknown, payload: unknown, options: unknown
   if (resolved.signal?.aborted) {
     throw new ErrandError('JOB_CANCELLED', `Job "${checked}" was not added: its \`signal\` was already aborted.`, { cause: resolved.signal.reason, context: { jobName: checked } })
   }
+  if (resolved.transfer) payload = takeOver(payload, checked)
+  const bytes = context.kind === 'cpu' ? bufferBytes(payload) : 0
   const seq = nextSeq(now)
   const record: JobRecord = {
     id: newJobId(seq),
@@ -54,5 +71,11 @@ export function buildRecord(jobName: unknown, payload: unknown, options: unknown
     record.key = resolved.key
     record.activeKey = resolved.key
   }
-  return resolved.signal ? { record, signal: resolved.signal } : { record }
+  const built: Built = { record }
+  if (resolved.signal) built.signal = resolved.signal
+  if (bytes >= APART_BYTES) {
+    record.payloadApart = true
+    if (resolved.transfer) built.owned = bytes
+  }
+  return built
 }

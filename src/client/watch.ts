@@ -16,7 +16,8 @@ export type WatchedMessage<K extends EventName> = Extract<QueueMessage, { type: 
 
 /**
  * Subscribes to a queue's events without counting as a `queue.on()` listener: an outcome
- * delivered here is not acknowledged, so it is still replayed to the app's listeners.
+ * delivered here is not acknowledged, so it is still replayed to the app's listeners. A payload
+ * kept apart (`payloadApart`) is not read for a watcher: its `job.payload` may be undefined.
  * Accepts a queue made by `openQueue()` or anything whose prototype chain leads to one
  * (`createTestQueue()`).
  */
@@ -24,5 +25,5 @@ export function watch<K extends EventName>(queue: object, type: K, listener: (me
   let bus: Bus | undefined
   for (let target: object | null = queue; target && !bus; target = Object.getPrototypeOf(target) as object | null) bus = buses.get(target)
   if (!bus) throw new ErrandError('INVALID_OPTION', 'Expected a queue made by openQueue() or createTestQueue().')
-  return bus.on(type, listener as (message: QueueMessage) => void, false)
+  return bus.on(type, listener as (message: QueueMessage) => void, false, false)
 }

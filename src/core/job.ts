@@ -19,7 +19,15 @@ export interface JobRecord {
   id: string
   name: string
   kind: JobKind
+  /** Absent from the stored record when `payloadApart` (then it is in store `payloads`). */
   payload: unknown
+  /**
+   * The payload holds at least APART_BYTES of binary data, so it is kept in its own row of
+   * store `payloads` (key: the job id): claims, start marks and outcomes rewrite the record
+   * without copying it (store/records.ts `stored()`), and events carry it only to pages
+   * that listen (client/bus.ts).
+   */
+  payloadApart?: true
   state: JobState
   /** Smaller runs first. */
   priority: number
@@ -97,10 +105,25 @@ export interface Job<P = unknown, R = unknown> {
   readonly finishedAt?: number
 }
 
+/** Payloads with at least this many bytes of ArrayBuffers in them are kept apart from their record (`payloadApart`). */
+export const APART_BYTES = 256 * 1024
+
+/** Jobs made by toJob() from a record whose payload is kept apart: their `payload` may still have to be read (see client/bus.ts). */
+const apart = new WeakSet<Job>()
+
+/** True when `job`'s payload is kept apart from its record, so a snapshot may lack it until read. */
+export const isPayloadApart = (job: Job): boolean => apart.has(job)
+
+/** Notes that `job` (received from another tab) has its payload kept apart. */
+export function markPayloadApart<J extends Job>(job: J): J {
+  apart.add(job)
+  return job
+}
+
 /** The one converter between the stored record and the public `Job`. */
 export function toJob<P, R>(record: JobRecord): Job<P, R> {
-  const { activeKey: _activeKey, owner: _owner, leaseExpiresAt: _lease, seq: _seq, unseenAt: _unseen, claims: _claims, nextKey: _next, dueAt: _due, ...job } = record
-  return job as Job<P, R>
+  const { activeKey: _activeKey, owner: _owner, leaseExpiresAt: _lease, seq: _seq, unseenAt: _unseen, claims: _claims, nextKey: _next, dueAt: _due, payloadApart, ...job } = record
+  return (payloadApart ? markPayloadApart(job as Job) : job) as Job<P, R>
 }
 
 /** One line of a job's logs (store `logs`, key `[jobId, seq]`). */

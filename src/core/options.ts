@@ -47,9 +47,18 @@ export interface JobOptions {
    * @example queue.add('search', input, { signal: controller.signal })
    */
   signal?: AbortSignal
+  /**
+   * Hands the payload's ArrayBuffers over to errand, like postMessage()'s transfer list: they
+   * are detached in your page when `add()` is called (reading them throws or shows 0 bytes).
+   * A payload with 256 KiB of buffers or more then goes to the worker that runs it in this page
+   * without being read back from IndexedDB: the hand-off takes about a millisecond instead of a read.
+   * @default false
+   * @example queue.add('hash', { file: buffer }, { transfer: true })
+   */
+  transfer?: boolean
 }
 
-export type JobDefaults = Omit<JobOptions, 'key' | 'signal'>
+export type JobDefaults = Omit<JobOptions, 'key' | 'signal' | 'transfer'>
 
 /** Options with defaults applied: what a record is built from. */
 export interface ResolvedJobOptions {
@@ -60,6 +69,7 @@ export interface ResolvedJobOptions {
   timeout: number
   key?: string
   signal?: AbortSignal
+  transfer?: boolean
 }
 
 export const DEFAULT_ATTEMPTS = 3
@@ -116,7 +126,7 @@ function checkObject(name: string, value: unknown): asserts value is Record<stri
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidOption(name, 'an object', value)
 }
 
-const JOB_OPTION_KEYS = ['priority', 'delay', 'attempts', 'backoff', 'timeout', 'key', 'signal'] as const
+const JOB_OPTION_KEYS = ['priority', 'delay', 'attempts', 'backoff', 'timeout', 'key', 'signal', 'transfer'] as const
 const BACKOFF_KEYS = ['type', 'delay', 'maxDelay', 'jitter'] as const
 
 function resolveBackoff(value: unknown, base: Backoff): Backoff {
@@ -155,6 +165,10 @@ export function resolveJobOptions(options: unknown, base: ResolvedJobOptions, al
   if (options.signal !== undefined) {
     if (!(options.signal instanceof AbortSignal)) throw invalidOption('signal', 'an AbortSignal', options.signal)
     out.signal = options.signal
+  }
+  if (options.transfer !== undefined) {
+    if (typeof options.transfer !== 'boolean') throw invalidOption('transfer', 'a boolean', options.transfer)
+    if (options.transfer) out.transfer = true
   }
   return out
 }

@@ -39,7 +39,7 @@ export interface HttpResponse<B = unknown> {
 }
 
 /** Options of `queue.request()`: the job options of `add()` and how to treat the response. */
-export interface RequestOptions<T extends ResponseType | undefined = ResponseType | undefined> extends JobOptions {
+export interface RequestOptions<T extends ResponseType | undefined = ResponseType | undefined> extends Omit<JobOptions, 'transfer'> {
   /**
    * How to read the response body.
    * @default by content-type: JSON for `application/json` and `+json`, text for `text/*` and XML, else a Blob; `null` for an empty body

@@ -38,3 +38,19 @@ function isMovable(item: object): boolean {
     (typeof ReadableStream !== 'undefined' && item instanceof ReadableStream)
   )
 }
+
+/**
+ * Bytes of the ArrayBuffers in `value` (also behind views), walked like collectTransferables()
+ * but without allocating: `add()` asks it of every payload, to keep large ones apart.
+ */
+export function bufferBytes(value: unknown, depth = 0): number {
+  if (typeof value !== 'object' || value === null) return 0
+  if (value instanceof ArrayBuffer) return value.byteLength
+  if (ArrayBuffer.isView(value)) return value.byteLength
+  if (depth >= MAX_DEPTH) return 0
+  let bytes = 0
+  if (Array.isArray(value)) for (const entry of value) bytes += bufferBytes(entry, depth + 1)
+  else if (value instanceof Map) for (const entry of value.values()) bytes += bufferBytes(entry, depth + 1)
+  else if (Object.getPrototypeOf(value) === Object.prototype) for (const key in value) bytes += bufferBytes((value as Record<string, unknown>)[key], depth + 1)
+  return bytes
+}

@@ -22,10 +22,14 @@ export interface Added {
   existed: boolean
 }
 
-/** Adds jobs (and the request bodies of network jobs) in one strict transaction, all or nothing; a keyed job dedupes against unfinished ones. */
+/**
+ * Adds jobs (with the request bodies of network jobs, and the payloads kept apart) in one
+ * strict transaction, all or nothing; a keyed job dedupes against unfinished ones.
+ */
 export function addJobs(db: Database, records: readonly JobRecord[], bodies?: ReadonlyMap<string, readonly ArrayBuffer[]>): Promise<Added[]> {
   const what = records.length === 1 ? `Could not add job "${records[0]?.name}".` : `Could not add ${records.length} jobs.`
-  return write(db, ['jobs', 'bodies'], 'strict', what, async (tx) => {
+  const apart = records.some((r) => r.payloadApart)
+  return write(db, apart ? ['jobs', 'bodies', 'payloads'] : ['jobs', 'bodies'], 'strict', what, async (tx) => {
     const store = tx.objectStore('jobs')
     // Adds go to the raw stores, without a promise each (50,000 of them in one addAll()): a
     // failed add aborts the transaction, which write() reports; a DataCloneError throws here.
@@ -42,6 +46,7 @@ export function addJobs(db: Database, records: readonly JobRecord[], bodies?: Re
         }
       }
       rawJobs.add(stored(record))
+      if (record.payloadApart) void quiet(tx.objectStore('payloads').add(record.payload, record.id))
       bodies?.get(record.id)?.forEach((chunk, n) => rawBodies.add(chunk, [record.id, n]))
       added.push({ record, existed: false })
     }
@@ -120,15 +125,15 @@ export function cancelWaiting(db: Database, now: number): Promise<JobRecord[]> {
   })
 }
 
-/** Deletes a job, its log lines and its request body in one transaction. */
+/** Deletes a job, its log lines, its request body and its payload kept apart in one transaction. */
 export function removeJob(db: Database, id: string): Promise<JobRecord | undefined> {
-  return write(db, ['jobs', 'logs', 'bodies', 'unseen'], 'strict', `Could not remove job ${id}.`, async (tx) => {
+  return write(db, ['jobs', 'logs', 'bodies', 'payloads', 'unseen'], 'strict', `Could not remove job ${id}.`, async (tx) => {
     const jobs = tx.objectStore('jobs')
     const record = await jobs.get(id)
     if (!record) return undefined
     const own = jobRange(id)
     const mark = markOf(record)
-    await Promise.all([jobs.delete(id), tx.objectStore('logs').delete(own), tx.objectStore('bodies').delete(own), mark && unmark(tx.objectStore('unseen'), [mark])])
+    await Promise.all([jobs.delete(id), tx.objectStore('logs').delete(own), tx.objectStore('bodies').delete(own), record.payloadApart && tx.objectStore('payloads').delete(id), mark && unmark(tx.objectStore('unseen'), [mark])])
     return record
   })
 }

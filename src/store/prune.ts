@@ -1,5 +1,5 @@
 /**
- * Retention: deletes finished jobs (and their logs and request bodies) beyond what `keep` allows, oldest
+ * Retention: deletes finished jobs (and their logs, request bodies and payloads kept apart) beyond what `keep` allows, oldest
  * first, in small transactions so a large backlog never blocks the scheduler's turns.
  */
 import type { JobRecord } from '../core/job.js'
@@ -22,7 +22,7 @@ const BATCH = 100
  * oldest (by creation) first. Resolves with how many it deleted: call again until 0.
  */
 export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancelled', rule: KeepRule, now: number): Promise<number> {
-  return write(db, ['jobs', 'logs', 'bodies', 'unseen'], 'relaxed', `Could not prune ${state} jobs.`, async (tx) => {
+  return write(db, ['jobs', 'logs', 'bodies', 'payloads', 'unseen'], 'relaxed', `Could not prune ${state} jobs.`, async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)
     const range = IDBKeyRange.bound([state], [state, []])
     const excess = rule.count === undefined ? 0 : Math.max(0, (await index.count(range)) - rule.count)
@@ -37,8 +37,9 @@ export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancel
     const jobs = tx.objectStore('jobs')
     const logs = tx.objectStore('logs')
     const bodies = tx.objectStore('bodies')
+    const payloads = tx.objectStore('payloads')
     const marks = doomed.map(markOf).filter((mark) => mark !== undefined)
-    await Promise.all([...doomed.flatMap((r) => [quiet(jobs.delete(r.id)), quiet(logs.delete(jobRange(r.id))), quiet(bodies.delete(jobRange(r.id)))]), unmark(tx.objectStore('unseen'), marks)])
+    await Promise.all([...doomed.flatMap((r) => [quiet(jobs.delete(r.id)), quiet(logs.delete(jobRange(r.id))), quiet(bodies.delete(jobRange(r.id))), r.payloadApart && quiet(payloads.delete(r.id))]), unmark(tx.objectStore('unseen'), marks)])
     return doomed.length
   })
 }

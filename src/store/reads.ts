@@ -4,12 +4,27 @@ import { INDEX, type Database } from './schema.js'
 import { getJobs } from './records.js'
 import { read } from './transact.js'
 
+/** Puts back the payloads kept apart (store `payloads`) into `records` read in the same transaction. */
+async function joinPayloads(payloads: { get(id: string): Promise<unknown> }, records: readonly (JobRecord | undefined)[]): Promise<void> {
+  await Promise.all(records.map(async (record) => record?.payloadApart && (record.payload = await payloads.get(record.id))))
+}
+
+/** One job, with its payload wherever it is kept. */
 export const getJob = (db: Database, id: string): Promise<JobRecord | undefined> =>
-  read(db, ['jobs'], `Could not read job ${id}.`, (tx) => tx.objectStore('jobs').get(id))
+  read(db, ['jobs', 'payloads'], `Could not read job ${id}.`, async (tx) => {
+    const record = await tx.objectStore('jobs').get(id)
+    await joinPayloads(tx.objectStore('payloads'), [record])
+    return record
+  })
+
+/** A payload kept apart (`payloadApart`), to fill in an event's job (client/bus.ts). */
+export const getPayload = (db: Database, id: string): Promise<unknown> =>
+  read(db, ['payloads'], `Could not read the payload of job ${id}.`, (tx) => tx.objectStore('payloads').get(id))
 
 /**
  * getJob() for callers that ask for many jobs at once (200 handles' `result()`): the ids
  * asked for in one synchronous run of code are read in one transaction, with as few requests as getJobs() needs.
+ * Records come without their payloads kept apart: a result does not need them.
  */
 export function batchedGetJob(database: () => Promise<Database>): (id: string) => Promise<JobRecord | undefined> {
   let batch: { id: string; resolve(record: JobRecord | undefined): void; reject(error: unknown): void }[] = []
@@ -50,7 +65,7 @@ export interface ListQuery {
 /** A page of jobs ordered by creation (ids sort by time), filtered by state and/or name through an index. */
 export function listJobs(db: Database, query: ListQuery): Promise<JobRecord[]> {
   const { state, name, limit, after, reverse } = query
-  return read(db, ['jobs'], 'Could not list jobs.', async (tx) => {
+  return read(db, ['jobs', 'payloads'], 'Could not list jobs.', async (tx) => {
     const store = tx.objectStore('jobs')
     const direction = reverse ? 'prev' : 'next'
     const prefix = state ?? name
@@ -69,6 +84,7 @@ export function listJobs(db: Database, query: ListQuery): Promise<JobRecord[]> {
       if (name === undefined || cursor.value.name === name) jobs.push(cursor.value)
       cursor = await cursor.continue()
     }
+    await joinPayloads(tx.objectStore('payloads'), jobs)
     return jobs
   })
 }

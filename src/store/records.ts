@@ -42,11 +42,13 @@ export function jobStores(tx: { objectStore(name: 'jobs' | 'unseen'): unknown })
 
 /**
  * The form of `record` the store holds: without `unseenAt` (marks have their own store),
- * with `nextKey` only while queued and `dueAt` only while delayed (the sparse indexes
+ * without a payload kept apart (store `payloads`), with `nextKey` only while queued and `dueAt` only while delayed (the sparse indexes
  * `next` and `due`). Every write of a job goes through here.
  */
 export function stored(record: JobRecord): JobRecord {
   const { unseenAt: _unseenAt, nextKey: _nextKey, dueAt: _dueAt, ...rest } = record
+  // A payload kept apart is in store `payloads`; the record never carries it, even when a turn filled it in to run the job.
+  if (record.payloadApart) delete (rest as Partial<JobRecord>).payload
   if (record.state === 'queued') return { ...rest, nextKey: [record.kind, record.priority, record.seq] }
   if (record.state === 'delayed') return { ...rest, dueAt: record.runAt }
   return rest

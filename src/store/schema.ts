@@ -6,7 +6,7 @@ import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import type { JobKind, JobRecord, JobState, LogRecord } from '../core/job.js'
 import { mapStorageError } from './errors.js'
 
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 /** Every shared resource is namespaced `errand:`. */
 export const databaseName = (queueName: string): string => `errand:${queueName}`
@@ -47,6 +47,8 @@ export interface ErrandSchema extends DBSchema {
   logs: { key: [string, number]; value: LogRecord }
   /** Request bodies of network jobs, in chunks of at most BODY_CHUNK bytes: key [jobId, chunk number]. */
   bodies: { key: [string, number]; value: ArrayBuffer }
+  /** Payloads kept apart from their record (`payloadApart`): job id → payload. */
+  payloads: { key: string; value: unknown }
   meta: { key: string; value: unknown }
 }
 
@@ -77,6 +79,7 @@ export async function openDatabase(queueName: string, hooks: OpenHooks): Promise
           database.createObjectStore('bodies')
           database.createObjectStore('unseen')
         }
+        if (oldVersion < 2) database.createObjectStore('payloads')
       },
       blocking(_current, next) {
         // Close at once so the newer tab's upgrade (or a deletion) is never blocked by us.

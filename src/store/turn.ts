@@ -66,6 +66,8 @@ export interface TurnInput {
   watchLeases: boolean
   /** Claimed jobs still waiting in memory for a worker: give them back (a higher-priority job came, or the queue paused or closes). */
   release: readonly { id: string; claim: number }[]
+  /** Jobs whose payload kept apart this page holds in memory (added here with `transfer`): claimed, they come without it. */
+  held: { has(id: string): boolean }
 }
 
 export interface TurnOutput {
@@ -73,6 +75,7 @@ export interface TurnOutput {
   settled: JobRecord[]
   /** Ids given back to the queue: claims released on request, and claims of a vanished leader that never started. */
   released: string[]
+  /** With their payloads, also those kept apart, read in this turn (unless `held`). */
   claimed: JobRecord[]
   /** Jobs whose executor vanished: back to queued, or failed (STALLED). */
   stalled: JobRecord[]
@@ -86,7 +89,7 @@ export interface TurnOutput {
 
 export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
   const { owner, now, leaseMs, maxStalls, logLimit, mine, outcomes, reports } = input
-  return write(db, ['jobs', 'logs', 'unseen'], 'relaxed', 'Could not record job outcomes and claim jobs.', async (tx) => {
+  return write(db, ['jobs', 'logs', 'unseen', 'payloads'], 'relaxed', 'Could not record job outcomes and claim jobs.', async (tx) => {
     const jobs = tx.objectStore('jobs')
     const logs = tx.objectStore('logs')
     const stores = jobStores(tx)
@@ -155,6 +158,9 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const claimed = (requeued && input.claim > 0 ? await head() : firstHead).map((r) => transition.claim(r, owner, now, leaseMs))
     for (const record of claimed) putJob(stores, record)
     flushMarks(stores)
+    // The worker needs the payload: one read for each kept apart, after the record was put without it.
+    const payloads = tx.objectStore('payloads')
+    for (const record of claimed) if (record.payloadApart && !input.held.has(record.id)) pending.push(payloads.get(record.id).then((payload) => (record.payload = payload)))
 
     // 4. When to wake up next: needed only when the scheduler may go to sleep.
     let wakeAt: number | undefined

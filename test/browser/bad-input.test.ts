@@ -45,7 +45,7 @@ describe('add() rejects invalid options with INVALID_OPTION and a message that s
     ['zero attempts', { attempts: 0 }, 'Expected `attempts` to be an integer ≥ 1, got `0` (number).'],
     ['fractional priority', { priority: 1.5 }, 'Expected `priority` to be an integer, got `1.5` (number).'],
     ['string timeout', { timeout: '10s' }, 'Expected `timeout` to be a finite number of ms ≥ 0, got `"10s"` (string).'],
-    ['unknown option', { retries: 3 }, 'Unknown option `retries`. Known options: priority, delay, attempts, backoff, timeout, key, signal.'],
+    ['unknown option', { retries: 3 }, 'Unknown option `retries`. Known options: priority, delay, attempts, backoff, timeout, key, signal, transfer.'],
     ['bad backoff type', { backoff: { type: 'linear' } }, 'Expected `backoff.type` to be "fixed" or "exponential", got `"linear"` (string).'],
     ['empty key', { key: '' }, 'Expected `key` to be a non-empty string, got `""` (string).'],
   ]

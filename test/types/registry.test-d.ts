@@ -29,6 +29,7 @@ async function typed() {
   expectTypeOf(thumb).toEqualTypeOf<JobHandle<{ file: Blob; size: number }, { blob: Blob; width: number }, 'thumbnail'>>()
   expectTypeOf(await thumb.result()).toEqualTypeOf<{ blob: Blob; width: number }>()
   expectTypeOf(await (await queue.add('sum', { values: [1, 2] })).result()).toEqualTypeOf<number>()
+  expectTypeOf(await (await queue.add('sum', { values: [1, 2] }, { transfer: true })).result()).toEqualTypeOf<number>()
   expectTypeOf(await (await queue.add('ping', undefined)).result()).toEqualTypeOf<'pong'>()
 
   // @ts-expect-error: no handler named "thumbnails"
@@ -75,6 +76,8 @@ async function typed() {
   await queue.request('/file', undefined, { retries: 3 })
   // @ts-expect-error: the input is a URL or a Request
   await queue.request(42)
+  // @ts-expect-error: a request's body is stored by the browser, not transferred
+  await queue.request('/file', undefined, { transfer: true })
   queue.on('failed', ({ job }) => {
     if (job.kind === 'network') expectTypeOf(job.payload).toEqualTypeOf<StoredRequest>()
     if (job.name === 'request') expectTypeOf(job.result).toEqualTypeOf<HttpResponse | undefined>()

@@ -122,6 +122,12 @@ describe('resolveJobOptions: invalid input', () => {
     expectInvalid(() => resolve(options), message)
   })
 
+  test('takes `transfer` as a boolean, and only true is kept', () => {
+    expect(resolve({ transfer: true }).transfer).toBe(true)
+    expect(resolve({ transfer: false })).not.toHaveProperty('transfer')
+    expectInvalid(() => resolve({ transfer: 1 }), 'Expected `transfer` to be a boolean, got `1` (number).')
+  })
+
   test('rejects a signal that only looks like an AbortSignal', () => {
     expectInvalid(() => resolve({ signal: { aborted: false } }), 'Expected `signal` to be an AbortSignal, got `[object Object]` (object).')
   })
@@ -158,7 +164,7 @@ describe('resolveJobOptions: invalid input', () => {
   test('rejects an unknown option and lists the known ones', () => {
     const error = expectInvalid(
       () => resolve({ retries: 3 }),
-      'Unknown option `retries`. Known options: priority, delay, attempts, backoff, timeout, key, signal.',
+      'Unknown option `retries`. Known options: priority, delay, attempts, backoff, timeout, key, signal, transfer.',
     )
     expect(error.context).toStrictEqual({ option: 'retries' })
   })
@@ -199,7 +205,7 @@ describe('resolveDefaults', () => {
     })
   })
 
-  test.each(['key', 'signal'])('rejects %s, which only add() accepts', (option) => {
+  test.each(['key', 'signal', 'transfer'])('rejects %s, which only add() accepts', (option) => {
     expectInvalid(
       () => resolveDefaults({ [option]: 'x' }),
       `Unknown option \`${option}\`. Known options: priority, delay, attempts, backoff, timeout.`,

@@ -9,7 +9,14 @@ import { startNetServer, type NetServer } from '../scripts/net-server.mjs'
 let dev: ViteDevServer
 let api: NetServer
 test.beforeAll(async () => {
-  dev = await createServer({ configFile: fileURLToPath(new URL('./fixture/vite.config.ts', import.meta.url)), server: { host: '127.0.0.1', port: 0, strictPort: false }, logLevel: 'warn' })
+  dev = await createServer({
+    configFile: fileURLToPath(new URL('./fixture/vite.config.ts', import.meta.url)),
+    server: { host: '127.0.0.1', port: 0, strictPort: false },
+    // Pre-bundled again on every run: Vite keys its cache on the lockfile, not on our dist/, so a
+    // cached errand/sw from an earlier build (another schema version) would outlive a rebuild.
+    optimizeDeps: { force: true },
+    logLevel: 'warn',
+  })
   await dev.listen()
   api = await startNetServer()
 })

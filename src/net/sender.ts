@@ -143,8 +143,7 @@ export function createSender(options: SenderOptions): Sender {
     const renew = setInterval(() => {
       const ids = [...inflight.keys(), ...ready.map((r) => r.record.id)]
       if (ids.length === 0) return
-      const now = Date.now()
-      renewLeases(db, owner, ids, now + leaseMs, now, false).then(
+      renewLeases(db, owner, ids, Date.now() + leaseMs).then(
         (lost) => {
           lost.forEach((id) => inflight.get(id)?.abort.abort())
           ready = ready.filter((r) => !lost.includes(r.record.id)) // cancelled or removed meanwhile: not sent

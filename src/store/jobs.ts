@@ -58,11 +58,10 @@ export const HEARTBEAT_KEY = 'leader'
 /** The persisted `pause()` flag (store `meta`). */
 export const PAUSED_KEY = 'paused'
 
-/** Extends the leases of our running jobs and (`beat`, the leader) beats the leader's heartbeat; returns the ids that are no longer ours (cancelled, removed, recovered). */
-export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, now: number, beat = true): Promise<string[]> {
+/** Extends the leases of our running jobs and, given a `heartbeat` (the leader), writes it; returns the ids that are no longer ours (cancelled, removed, recovered). */
+export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, heartbeat?: Heartbeat): Promise<string[]> {
   return write(db, ['jobs', 'meta'], 'relaxed', 'Could not renew leases.', async (tx) => {
-    const heartbeat: Heartbeat = { owner, at: now }
-    if (beat) void quiet(tx.objectStore('meta').put(heartbeat, HEARTBEAT_KEY))
+    if (heartbeat) void quiet(tx.objectStore('meta').put(heartbeat, HEARTBEAT_KEY))
     const store = tx.objectStore('jobs')
     const records = await Promise.all(ids.map((id) => store.get(id)))
     const lost: string[] = []

@@ -63,15 +63,14 @@ export function renewLeases(db: Database, owner: string, ids: readonly string[],
   return write(db, ['jobs', 'meta'], 'relaxed', 'Could not renew leases.', async (tx) => {
     if (heartbeat) void quiet(tx.objectStore('meta').put(heartbeat, HEARTBEAT_KEY))
     const store = tx.objectStore('jobs')
-    const records = await Promise.all(ids.map((id) => store.get(id)))
+    const records = await getJobs(store, ids)
     const lost: string[] = []
-    const pending: Promise<unknown>[] = []
+    // Not awaited: write() resolves once the transaction, and so every put, has committed.
     ids.forEach((id, i) => {
       const record = records[i]
-      if (record?.state === 'running' && record.owner === owner) pending.push(quiet(store.put(stored({ ...record, leaseExpiresAt: until }))))
+      if (record?.state === 'running' && record.owner === owner) void quiet(store.put(stored({ ...record, leaseExpiresAt: until })))
       else lost.push(id)
     })
-    await Promise.all(pending)
     return lost
   })
 }

@@ -98,8 +98,7 @@ export function stall(record: JobRecord, now: number, maxStalls: number): JobRec
  * sending until the network is back, so this does not spin.
  */
 export function offline(record: JobRecord, error: unknown, now: number): JobRecord {
-  const { startedAt: _startedAt, ...rest } = withoutLease(record)
-  return { ...rest, state: 'queued', attempt: Math.max(0, record.attempt - 1), errors: [...record.errors, toAttemptError(error, now)] }
+  return { ...release(record), errors: [...record.errors, toAttemptError(error, now)] }
 }
 
 export function cancel(record: JobRecord, now: number): JobRecord {

@@ -143,8 +143,7 @@ export function createSender(options: SenderOptions): Sender {
     const renew = setInterval(() => {
       const ids = [...inflight.keys(), ...ready.map((r) => r.record.id)]
       if (ids.length === 0) return
-      const now = Date.now()
-      renewLeases(db, owner, ids, now + leaseMs, now, false).then(
+      renewLeases(db, owner, ids, Date.now() + leaseMs).then(
         (lost) => {
           lost.forEach((id) => inflight.get(id)?.abort.abort())
           ready = ready.filter((r) => !lost.includes(r.record.id)) // cancelled or removed meanwhile: not sent
@@ -219,11 +218,8 @@ export function createSender(options: SenderOptions): Sender {
           }
           recover = 'expired'
           nextDueAt = turn.nextDueAt
-          for (const next of turn.settled) {
-            const offlineAgain = next.state === 'queued' && outcomes.find((o) => o.record.id === next.id)?.outcome.kind === 'offline'
-            options.announce(offlineAgain ? { type: 'retrying', job: toJob(next), error: next.errors[next.errors.length - 1]! } : announcement(next))
-          }
-          for (const record of turn.stalled) options.announce(announcement(record))
+          // A job back in the queue (offline, or a retry due at once) is announced `retrying`, with the error it just got.
+          for (const record of [...turn.settled, ...turn.stalled]) options.announce(announcement(record))
           for (const record of turn.claimed) {
             const chunks = turn.bodies.get(record.id) ?? []
             if (record.startedAt !== undefined) launch(record, chunks)

@@ -306,7 +306,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const renew = (): void => {
     if (stopping) return
     const ids = [...running.keys(), ...ready.map((r) => r.id)]
-    renewLeases(db, owner, ids, Date.now() + leaseMs, Date.now()).then(
+    const now = Date.now()
+    renewLeases(db, owner, ids, now + leaseMs, { owner, at: now }).then(
       (lost) => lost.forEach(abandon),
       (error: unknown) => emit({ type: 'error', error: error as ErrandError }),
     )

@@ -63,21 +63,19 @@ export const HEARTBEAT_KEY = 'leader'
 /** The persisted `pause()` flag (store `meta`). */
 export const PAUSED_KEY = 'paused'
 
-/** Extends the leases of our running jobs and (`beat`, the leader) beats the leader's heartbeat; returns the ids that are no longer ours (cancelled, removed, recovered). */
-export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, now: number, beat = true): Promise<string[]> {
+/** Extends the leases of our running jobs and, given a `heartbeat` (the leader), writes it; returns the ids that are no longer ours (cancelled, removed, recovered). */
+export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, heartbeat?: Heartbeat): Promise<string[]> {
   return write(db, ['jobs', 'meta'], 'relaxed', 'Could not renew leases.', async (tx) => {
-    const heartbeat: Heartbeat = { owner, at: now }
-    if (beat) void quiet(tx.objectStore('meta').put(heartbeat, HEARTBEAT_KEY))
+    if (heartbeat) void quiet(tx.objectStore('meta').put(heartbeat, HEARTBEAT_KEY))
     const store = tx.objectStore('jobs')
-    const records = await Promise.all(ids.map((id) => store.get(id)))
+    const records = await getJobs(store, ids)
     const lost: string[] = []
-    const pending: Promise<unknown>[] = []
+    // Not awaited: write() resolves once the transaction, and so every put, has committed.
     ids.forEach((id, i) => {
       const record = records[i]
-      if (record?.state === 'running' && record.owner === owner) pending.push(quiet(store.put(stored({ ...record, leaseExpiresAt: until }))))
+      if (record?.state === 'running' && record.owner === owner) void quiet(store.put(stored({ ...record, leaseExpiresAt: until })))
       else lost.push(id)
     })
-    await Promise.all(pending)
     return lost
   })
 }

@@ -91,9 +91,9 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     putChanged(stores, ids, read, current)
     for (const record of due) if (record.kind === 'network') putJob(stores, transition.promote(record))
     const stalled: JobRecord[] = []
-    const ended = new Set(ids)
     for (const record of running) {
-      if (record.kind !== 'network' || record.state !== 'running' || mine.has(record.id) || ended.has(record.id)) continue
+      // `current` holds the jobs of this turn's outcomes and claim reports: settled above, not orphans.
+      if (record.kind !== 'network' || record.state !== 'running' || mine.has(record.id) || current.has(record.id)) continue
       const next = record.startedAt === undefined ? transition.release(record) : transition.stall(record, now, maxStalls)
       putJob(stores, next)
       if (record.startedAt !== undefined) stalled.push(next)

@@ -128,50 +128,48 @@ export function setupErrand(options: ServiceWorkerOptions = {}): void {
   const settings = checkOptions(options)
   const scope = self as unknown as ServiceWorkerScope
   const owner = `sw-${newOwnerId()}`
-  const queues = new Map<string, { sender: Sender; db: Promise<Database> | undefined; channel: BroadcastChannel }>()
+  const senders = new Map<string, Sender>()
 
-  const serve = (name: string) => {
-    let entry = queues.get(name)
-    if (entry) return entry
+  const serve = (name: string): Sender => {
+    let sender = senders.get(name)
+    if (sender) return sender
     const channel = new BroadcastChannel(`errand:${name}`)
     let outbox: (QueueMessage & { seen: false })[] = []
-    const current: { sender: Sender; db: Promise<Database> | undefined; channel: BroadcastChannel } = {
-      channel,
-      db: undefined,
-      sender: createSender({
-        queue: name,
-        owner,
-        leaseMs: settings.lease,
-        maxStalls: settings.maxStalls,
-        parallel: settings.parallel,
-        ...(settings.beforeSend ? { beforeSend: settings.beforeSend } : {}),
-        db: () =>
-          (current.db ??= openDatabase(name, {
-            // A newer page upgrades the schema, or the queue was deleted: open again on the next replay.
-            onVersionChange: () => (current.db = undefined),
-            onTerminated: () => (current.db = undefined),
-          }).catch((error: unknown) => {
-            current.db = undefined
-            throw error
-          })),
-        // No page listens here: every outcome goes out unseen, for the pages to acknowledge.
-        // The messages of one task go out as one post, like a page's bus.
-        announce: (message: QueueMessage) => {
-          if (outbox.push({ ...message, seen: false }) > 1) return
-          queueMicrotask(() => {
-            const batch = outbox
-            outbox = []
-            try {
-              channel.postMessage(batch)
-            } catch {
-              // a value that cannot be cloned: the pages read the outcomes from the store
-            }
-          })
-        },
-      }),
+    let db: Promise<Database> | undefined
+    // The connection closed (a newer page upgrades the schema, the queue was deleted, the
+    // browser closed it) or never opened: the next replay opens it again.
+    const forgetDatabase = (): void => {
+      db = undefined
     }
-    queues.set(name, (entry = current))
-    return entry
+    sender = createSender({
+      queue: name,
+      owner,
+      leaseMs: settings.lease,
+      maxStalls: settings.maxStalls,
+      parallel: settings.parallel,
+      ...(settings.beforeSend ? { beforeSend: settings.beforeSend } : {}),
+      db: () =>
+        (db ??= openDatabase(name, { onVersionChange: forgetDatabase, onTerminated: forgetDatabase }).catch((error: unknown) => {
+          forgetDatabase()
+          throw error
+        })),
+      // No page listens here: every outcome goes out unseen, for the pages to acknowledge.
+      // The messages of one task go out as one post, like a page's bus.
+      announce: (message: QueueMessage) => {
+        if (outbox.push({ ...message, seen: false }) > 1) return
+        queueMicrotask(() => {
+          const batch = outbox
+          outbox = []
+          try {
+            channel.postMessage(batch)
+          } catch {
+            // a value that cannot be cloned: the pages read the outcomes from the store
+          }
+        })
+      },
+    })
+    senders.set(name, sender)
+    return sender
   }
 
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -182,7 +180,7 @@ export function setupErrand(options: ServiceWorkerOptions = {}): void {
    * not), and that would hammer; a failed sync event is retried by the browser with backoff.
    */
   const replay = async (name: string, inSync = false): Promise<PassResult> => {
-    const { sender } = serve(name)
+    const sender = serve(name)
     for (;;) {
       const result = await sender.replay()
       if (result.offline && !inSync) void registerSync()
@@ -195,7 +193,7 @@ export function setupErrand(options: ServiceWorkerOptions = {}): void {
     if (settings.queues) return settings.queues
     const databases = (await indexedDB.databases?.()) ?? []
     const names = databases.map((d) => d.name ?? '').filter((n) => n.startsWith(DATABASE_PREFIX)).map((n) => n.slice(DATABASE_PREFIX.length))
-    return [...new Set([...names, ...queues.keys()])]
+    return [...new Set([...names, ...senders.keys()])]
   }
   /** Resolves with whether every queue was sent through (throws otherwise: the sync event is retried). */
   const replayAll = async (inSync = false): Promise<boolean> => {

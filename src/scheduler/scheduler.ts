@@ -111,7 +111,9 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const wake = (added?: { state: string; priority: number }): void => {
     if (added?.state === 'queued' && added.priority < worstReadyPriority()) releaseReady = true
     if (turning) again = true
-    else turning = loop().finally(() => (turning = undefined))
+    // Started a microtask later: whatever else this task does (an outcome, then the start of the
+    // next job on the freed worker) goes in the same turn, instead of a second turn right after.
+    else turning = Promise.resolve().then(loop).finally(() => (turning = undefined))
   }
 
   const loop = async (): Promise<void> => {

@@ -5,6 +5,7 @@
  */
 import type { ControlMessage, EventName, QueueMessage } from '../core/events.js'
 import { isPayloadApart, markPayloadApart, type Job } from '../core/job.js'
+import { collectTransferables } from '../pool/transferables.js'
 
 type Listener = (message: QueueMessage) => void
 
@@ -32,6 +33,8 @@ export interface Bus {
   publish(message: QueueMessage, now?: boolean): Delivery
   /** Delivers to this page's listeners only (a replayed outcome). */
   deliver(message: QueueMessage): Delivery
+  /** Resolves once every event waiting for a payload was delivered. */
+  drained(): Promise<void>
   /** How many `queue.on()` listeners this page has for an event (job handles' own listeners do not count). */
   listeners(type: EventName): number
   /** Sends a control message to the other tabs only. */
@@ -84,16 +87,22 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
   const deliver = (message: QueueMessage): Delivery => {
     const job = 'job' in message ? (message.job as Job) : undefined
     const fill = job !== undefined && job.payload === undefined && isPayloadApart(job) && (reading.get(message.type) ?? 0) > 0
-    if (!fill && !backlog) {
+    // `error` and `closed` concern this page now, not a job: never kept waiting.
+    if ((!fill && !backlog) || message.type === 'error' || message.type === 'closed') {
       callListeners(message)
       return undefined
     }
-    const ready: Promise<QueueMessage> = fill
-      ? readPayload(job.id).then(
-          (payload) => ({ ...message, job: markPayloadApart({ ...job, payload }) }) as QueueMessage,
-          () => message, // the store failed (or the queue closed): delivered without it
-        )
-      : Promise.resolve(message)
+    let ready: Promise<QueueMessage>
+    if (fill) {
+      ready = readPayload(job.id).then(
+        (payload) => ({ ...message, job: markPayloadApart({ ...job, payload }) }) as QueueMessage,
+        () => message, // the store failed: delivered without it
+      )
+    } else {
+      // Waits behind a payload being read, while the buffers of this `started` job move to a worker now: a copy waits.
+      const moving = message.type === 'started' && job !== undefined && collectTransferables(job.payload).length > 0
+      ready = Promise.resolve(moving ? ({ ...message, job: { ...job, payload: structuredClone(job.payload) } } as QueueMessage) : message)
+    }
     const delivery: Promise<void> = (backlog ?? Promise.resolve()).then(() => ready).then(callListeners)
     backlog = delivery
     void delivery.then(() => {
@@ -174,6 +183,9 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
       return delivery
     },
     deliver,
+    drained: async () => {
+      while (backlog) await backlog
+    },
     listeners: (type) => counted.get(type) ?? 0,
     control: (message) => send(message, false, true),
     on(type, listener, isCounted = true, payload = true) {

@@ -20,7 +20,8 @@ import { createBus, type Bus, type Delivery, type WireMessage } from './bus.js'
 import { createOutcomes, OUTCOMES } from './outcomes.js'
 import { createHeld } from './held.js'
 import { createHandle, type HandleHost } from './handle.js'
-import { buildRecord, type Built } from './records.js'
+import { buildRecord, takeOver, type Built } from './records.js'
+import { bufferBytes } from '../pool/transferables.js'
 import { waitForCounts } from './wait.js'
 import { registerBus } from './watch.js'
 import { createNetwork } from './network.js'
@@ -91,7 +92,9 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     // Acknowledged after delivery, never before (a payload kept apart may still be on its way).
     if (delivery) void delivery.then(() => outcomes.received(message))
     else outcomes.received(message)
-    if (message.type === 'started') held.drop(message.job.id) // another tab runs it: this page will not
+    // Started, cancelled or settled in another tab: this page will not hand that payload to a worker.
+    const other = 'job' in message && message.type !== 'added' && !(message.type === 'nudge' && message.event === 'added')
+    if (other) held.drop(message.job.id)
     if (message.type === 'retrying' && message.job.kind === 'network') network.dueAt(message.job.runAt)
     const nudged = message.type === 'nudge' ? message : undefined
     if ((message.type === 'added' || nudged?.event === 'added') && 'job' in message) {
@@ -106,7 +109,8 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       if (!message.paused) network.kick()
     }
   }
-  const bus: Bus = createBus(`errand:${name}`, onRemote, async (id) => getPayload(await database(), id))
+  // Through the connection as long as it is open, also while the queue closes: events still on their way get their payloads.
+  const bus: Bus = createBus(`errand:${name}`, onRemote, async (id) => getPayload(await dbReady, id))
 
   const dbReady: Promise<Database> = openDatabase(name, {
     onVersionChange: (deleted) => void shutdown(deleted ? 'deleted' : 'versionchange'),
@@ -195,6 +199,8 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     openQueues.delete(name)
     await scheduler?.stop().catch(() => {})
     held.clear()
+    // Events still waiting for a payload reach their listeners first, so that their outcomes are acknowledged below.
+    await bus.drained()
     await dbReady.then((db) => outcomes.flush(db)).catch(() => {})
     clock?.stop()
     stopWatching()
@@ -223,14 +229,24 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     buildRecord(jobName, payload, options, now, { defaults: settings.defaults, known: pool?.names, kind: 'cpu' })
 
   const insert = async (built: Built[], bodies?: Map<string, ArrayBuffer[]>) => {
-    const db = await database()
-    const added = await addJobs(db, built.map((b) => b.record), bodies)
+    // At once, in the caller's task, as postMessage() would: the app cannot change what it queued.
+    takeOver(built)
+    let added: Awaited<ReturnType<typeof addJobs>>
+    try {
+      added = await addJobs(await database(), built.map((b) => b.record), bodies)
+    } catch (error) {
+      // Nothing was written, and the app's buffers are gone: the error hands the payloads back.
+      const handedOver = built.filter((b) => b.transfer).map((b) => b.record.payload)
+      if (handedOver.length && error instanceof ErrandError) Object.assign(error.context as Record<string, unknown>, { payloads: handedOver })
+      throw error
+    }
     added.forEach(({ record, existed }, i) => {
       if (existed) return // the caller's signal does not own a job it did not add
-      // Only a page that may run jobs holds payloads for the hand-off.
-      const owned = built[i]?.owned
-      if (owned !== undefined && settings.worker) held.hold(record.id, record.payload, owned)
-      bus.publish({ type: 'added', job: toJob(record) })
+      // A payload handed over and kept apart waits in memory for this page's worker (only a page
+      // that may run jobs holds it). It will move there, so its events read the store's copy.
+      const hold = built[i]?.transfer && record.payloadApart && settings.worker !== undefined
+      if (hold) held.hold(record.id, record.payload, bufferBytes(record.payload))
+      bus.publish({ type: 'added', job: toJob(hold ? { ...record, payload: undefined } : record) })
       if (record.kind === 'cpu') scheduler?.wake(record)
       const signal = built[i]?.signal
       if (!signal) return
@@ -308,7 +324,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       return record && (toJob(record) as never)
     },
     async job(id) {
-      const record = await getJob(await database(), id)
+      const record = await handleHost.read(id)
       return record && handleOf(record)
     },
     async list(options = {}) {

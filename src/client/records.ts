@@ -9,19 +9,28 @@ import { mapStorageError } from '../store/errors.js'
 export interface Built {
   record: JobRecord
   signal?: AbortSignal
-  /** Bytes of a payload kept apart that errand owns (`transfer: true`): this page may hold it for the hand-off (client/held.ts). */
-  owned?: number
+  /** `transfer: true`: the payload's buffers are handed over to errand before the write (takeOver()). */
+  transfer?: true
 }
 
-/** `payload` with its ArrayBuffers moved into a copy that errand owns; the app's are detached, as by postMessage(). */
-function takeOver(payload: unknown, jobName: string): unknown {
-  const buffers = collectTransferables(payload).filter((item) => item instanceof ArrayBuffer)
+/**
+ * Moves the buffers of the payloads of `built` that asked for `transfer` into copies that
+ * errand owns, detaching the app's as postMessage() does: one structuredClone() over all of
+ * them, so a buffer two payloads share moves once, and a payload that cannot be cloned
+ * throws DATA_CLONE before anything moved. Call it once every item was checked.
+ */
+export function takeOver(built: readonly Built[]): void {
+  const records = built.filter((b) => b.transfer).map((b) => b.record)
+  if (records.length === 0) return
+  const payloads = records.map((r) => r.payload)
+  let owned: unknown[]
   try {
-    return structuredClone(payload, { transfer: buffers })
+    owned = structuredClone(payloads, { transfer: collectTransferables(payloads).filter((item) => item instanceof ArrayBuffer) })
   } catch (error) {
-    // The same DataCloneError the store would have thrown, before any buffer was detached.
-    throw mapStorageError(error, `Could not add job "${jobName}".`)
+    // The same DataCloneError the store would have thrown.
+    throw mapStorageError(error, records.length === 1 ? `Could not add job "${records[0]!.name}".` : `Could not add ${records.length} jobs.`)
   }
+  records.forEach((record, i) => (record.payload = owned[i]))
 }
 
 export interface BuildContext {
@@ -45,7 +54,6 @@ export function buildRecord(jobName: unknown, payload: unknown, options: unknown
   if (resolved.signal?.aborted) {
     throw new ErrandError('JOB_CANCELLED', `Job "${checked}" was not added: its \`signal\` was already aborted.`, { cause: resolved.signal.reason, context: { jobName: checked } })
   }
-  if (resolved.transfer) payload = takeOver(payload, checked)
   const bytes = context.kind === 'cpu' ? bufferBytes(payload) : 0
   const seq = nextSeq(now)
   const record: JobRecord = {
@@ -73,9 +81,7 @@ export function buildRecord(jobName: unknown, payload: unknown, options: unknown
   }
   const built: Built = { record }
   if (resolved.signal) built.signal = resolved.signal
-  if (bytes >= APART_BYTES) {
-    record.payloadApart = true
-    if (resolved.transfer) built.owned = bytes
-  }
+  if (resolved.transfer) built.transfer = true
+  if (bytes >= APART_BYTES) record.payloadApart = true
   return built
 }

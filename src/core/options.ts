@@ -5,7 +5,7 @@
 import { DEFAULT_BACKOFF, type Backoff } from './backoff.js'
 import { ErrandError } from './errors.js'
 
-/** Options of `queue.add()`; `defaults` of `openQueue()` take the same except `key` and `signal`. */
+/** Options of `queue.add()`; `defaults` of `openQueue()` take the same except `key`, `signal` and `transfer`. */
 export interface JobOptions {
   /**
    * Smaller runs first; equal priorities run in the order added.

@@ -7,6 +7,7 @@
 const MAX_DEPTH = 4
 
 export function collectTransferables(value: unknown): Transferable[] {
+  if (typeof value !== 'object' || value === null) return [] // most payloads: nothing to walk
   const found = new Set<Transferable>()
   const seen = new Set<object>()
   const visit = (item: unknown, depth: number): void => {
@@ -39,18 +40,6 @@ function isMovable(item: object): boolean {
   )
 }
 
-/**
- * Bytes of the ArrayBuffers in `value` (also behind views), walked like collectTransferables()
- * but without allocating: `add()` asks it of every payload, to keep large ones apart.
- */
-export function bufferBytes(value: unknown, depth = 0): number {
-  if (typeof value !== 'object' || value === null) return 0
-  if (value instanceof ArrayBuffer) return value.byteLength
-  if (ArrayBuffer.isView(value)) return value.byteLength
-  if (depth >= MAX_DEPTH) return 0
-  let bytes = 0
-  if (Array.isArray(value)) for (const entry of value) bytes += bufferBytes(entry, depth + 1)
-  else if (value instanceof Map) for (const entry of value.values()) bytes += bufferBytes(entry, depth + 1)
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const key in value) bytes += bufferBytes((value as Record<string, unknown>)[key], depth + 1)
-  return bytes
-}
+/** Bytes of the ArrayBuffers collectTransferables() finds in `value`: what `add()` weighs to keep a payload apart. */
+export const bufferBytes = (value: unknown): number =>
+  collectTransferables(value).reduce((bytes: number, item) => bytes + (item instanceof ArrayBuffer ? item.byteLength : 0), 0)

@@ -7,7 +7,7 @@
 import { unwrap } from 'idb'
 import { isFinished, type JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
-import { getJobs, markKey, markOf, stored, unmark, type Mark } from './records.js'
+import { getJobs, joinPayloads, markKey, markOf, stored, unmark, type Mark } from './records.js'
 import { INDEX, type Database } from './schema.js'
 import { quiet, write } from './transact.js'
 
@@ -123,15 +123,25 @@ export function cancelWaiting(db: Database, now: number): Promise<JobRecord[]> {
   })
 }
 
-/** Deletes a job, its log lines, its request body and its payload kept apart in one transaction. */
+/** The stores that hold a job's rows, for a transaction that deletes jobs (see deleteJobRows). */
+export const JOB_ROW_STORES = ['jobs', 'logs', 'bodies', 'payloads', 'unseen'] as const
+
+/** Deletes every row of `record`: the job, its log lines, its request body, its payload kept apart (its unseen mark is the caller's). */
+export function deleteJobRows(tx: { objectStore(name: 'jobs' | 'logs' | 'bodies' | 'payloads'): unknown }, record: JobRecord): Promise<unknown>[] {
+  const from = (name: 'jobs' | 'logs' | 'bodies' | 'payloads') => tx.objectStore(name) as { delete(key: string | IDBKeyRange): Promise<unknown> }
+  const own = jobRange(record.id)
+  const deletes = [from('jobs').delete(record.id), from('logs').delete(own), from('bodies').delete(own)]
+  if (record.payloadApart) deletes.push(from('payloads').delete(record.id))
+  return deletes.map(quiet)
+}
+
+/** Deletes a job and all its rows in one transaction. */
 export function removeJob(db: Database, id: string): Promise<JobRecord | undefined> {
-  return write(db, ['jobs', 'logs', 'bodies', 'payloads', 'unseen'], 'strict', `Could not remove job ${id}.`, async (tx) => {
-    const jobs = tx.objectStore('jobs')
-    const record = await jobs.get(id)
+  return write(db, [...JOB_ROW_STORES], 'strict', `Could not remove job ${id}.`, async (tx) => {
+    const record = await tx.objectStore('jobs').get(id)
     if (!record) return undefined
-    const own = jobRange(id)
     const mark = markOf(record)
-    await Promise.all([jobs.delete(id), tx.objectStore('logs').delete(own), tx.objectStore('bodies').delete(own), record.payloadApart && tx.objectStore('payloads').delete(id), mark && unmark(tx.objectStore('unseen'), [mark])])
+    await Promise.all([...deleteJobRows(tx, record), mark && unmark(tx.objectStore('unseen'), [mark])])
     return record
   })
 }
@@ -153,7 +163,7 @@ export function acknowledge(db: Database, marks: readonly Mark[]): Promise<void>
  * never replay the same outcome.
  */
 export function takeUnseen(db: Database, states: ReadonlySet<string>): Promise<JobRecord[]> {
-  return write(db, ['jobs', 'unseen'], 'relaxed', 'Could not read outcomes to replay.', async (tx) => {
+  return write(db, ['jobs', 'unseen', 'payloads'], 'relaxed', 'Could not read outcomes to replay.', async (tx) => {
     const unseen = tx.objectStore('unseen')
     const jobs = tx.objectStore('jobs')
     // Rows come in key order: oldest finish time first.
@@ -173,6 +183,8 @@ export function takeUnseen(db: Database, states: ReadonlySet<string>): Promise<J
       if (left.length === 0) void quiet(unseen.delete(keys[i]!))
       else if (left.length < ids.length) void quiet(unseen.put(left, keys[i]!))
     })
+    // With their payloads: once this commits, the marks are gone, so delivery must not wait for another read.
+    await joinPayloads(tx.objectStore('payloads'), taken)
     return taken
   })
 }

@@ -4,9 +4,9 @@
  */
 import type { JobRecord } from '../core/job.js'
 import { INDEX, type Database } from './schema.js'
-import { jobRange } from './jobs.js'
+import { deleteJobRows, JOB_ROW_STORES } from './jobs.js'
 import { markOf, unmark } from './records.js'
-import { quiet, write } from './transact.js'
+import { write } from './transact.js'
 
 /** How many finished jobs of one state to keep: the newest `count`, and none older than `age` ms. */
 export interface KeepRule {
@@ -22,7 +22,7 @@ const BATCH = 100
  * oldest (by creation) first. Resolves with how many it deleted: call again until 0.
  */
 export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancelled', rule: KeepRule, now: number): Promise<number> {
-  return write(db, ['jobs', 'logs', 'bodies', 'payloads', 'unseen'], 'relaxed', `Could not prune ${state} jobs.`, async (tx) => {
+  return write(db, [...JOB_ROW_STORES], 'relaxed', `Could not prune ${state} jobs.`, async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)
     const range = IDBKeyRange.bound([state], [state, []])
     const excess = rule.count === undefined ? 0 : Math.max(0, (await index.count(range)) - rule.count)
@@ -34,12 +34,8 @@ export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancel
       if (doomed.length < excess || (record.finishedAt ?? now) < cutoff) doomed.push(record)
       else if (rule.age === undefined) break
     }
-    const jobs = tx.objectStore('jobs')
-    const logs = tx.objectStore('logs')
-    const bodies = tx.objectStore('bodies')
-    const payloads = tx.objectStore('payloads')
     const marks = doomed.map(markOf).filter((mark) => mark !== undefined)
-    await Promise.all([...doomed.flatMap((r) => [quiet(jobs.delete(r.id)), quiet(logs.delete(jobRange(r.id))), quiet(bodies.delete(jobRange(r.id))), r.payloadApart && quiet(payloads.delete(r.id))]), unmark(tx.objectStore('unseen'), marks)])
+    await Promise.all([...doomed.flatMap((r) => deleteJobRows(tx, r)), unmark(tx.objectStore('unseen'), marks)])
     return doomed.length
   })
 }

@@ -1,13 +1,8 @@
 /** Reads: one readonly transaction each, index-backed, no full scans. */
 import { JOB_STATES, type JobRecord, type JobState, type LogLine } from '../core/job.js'
 import { INDEX, type Database } from './schema.js'
-import { getJobs } from './records.js'
+import { getJobs, joinPayloads } from './records.js'
 import { read } from './transact.js'
-
-/** Puts back the payloads kept apart (store `payloads`) into `records` read in the same transaction. */
-async function joinPayloads(payloads: { get(id: string): Promise<unknown> }, records: readonly (JobRecord | undefined)[]): Promise<void> {
-  await Promise.all(records.map(async (record) => record?.payloadApart && (record.payload = await payloads.get(record.id))))
-}
 
 /** One job, with its payload wherever it is kept. */
 export const getJob = (db: Database, id: string): Promise<JobRecord | undefined> =>

@@ -154,3 +154,8 @@ export async function getJobs(jobs: { getAll(range: IDBKeyRange, count: number):
   const reached = found.length < limit ? undefined : found[found.length - 1]!.id
   return Promise.all(ids.map((id) => byId.get(id) ?? (reached !== undefined && id > reached ? jobs.get(id) : undefined)))
 }
+
+/** Puts back the payloads kept apart (store `payloads`) into `records` read in the same transaction. */
+export async function joinPayloads(payloads: { get(id: string): Promise<unknown> }, records: readonly (JobRecord | undefined)[]): Promise<void> {
+  await Promise.all(records.map(async (record) => record?.payloadApart && (record.payload = await payloads.get(record.id))))
+}

@@ -1,3 +1,11 @@
+// Where bench case 6's time goes: replays 200 queued POSTs through errand's service worker and
+// sends them as 200 direct fetch() calls, 4 times each, and prints for each run the request
+// arrival timeline seen by the server and the CPU time of every Chromium process (browser,
+// renderer, network service) and of the Node server. On a 2-core machine the case is CPU-bound:
+// errand's extra CPU is what makes it slower. Not part of the report; uses bench/page/dist,
+// so run `npm run bench -- --only=network` once first.
+//
+//   node bench/tools/network-cpu.mjs
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

@@ -337,34 +337,27 @@ export async function transfer(rep: number, { mib }: { mib: number }): Promise<F
   const worker = transferWorker
   await worker.send()
   const raw = await RawDb.open(unique('transfer'))
+  /** add() → handler has it → result() back; with `transfer`, the app hands its buffer over and this page's worker gets it without a read of the store. */
+  const bounce = async (transfer: boolean): Promise<{ add: number; handoff: number; roundTrip: number }> => {
+    const buffer = filled()
+    const before = clock()
+    const job = await queue.add('bounce', { buffer }, transfer ? { transfer } : undefined)
+    const added = clock()
+    if (transfer && buffer.byteLength !== 0) throw new Error('add() with transfer: true left the buffer attached')
+    const result = await job.result()
+    const done = clock()
+    if (result.buffer.byteLength !== bytes) throw new Error(`bounce returned ${result.buffer.byteLength} bytes, expected ${bytes}`)
+    await queue.remove(job.id)
+    return { add: added - before, handoff: result.startedAt - added, roundTrip: done - added }
+  }
   await rotate(rep, [
     async () => {
-      const buffer = filled()
-      const before = clock()
-      const job = await queue.add('bounce', { buffer })
-      const added = clock()
-      const result = await job.result()
-      const done = clock()
-      if (result.buffer.byteLength !== bytes) throw new Error(`bounce returned ${result.buffer.byteLength} bytes, expected ${bytes}`)
-      f.addErrand = added - before
-      f.handoffErrand = result.startedAt - added
-      f.roundTripErrand = done - added
-      await queue.remove(job.id)
+      const r = await bounce(false)
+      Object.assign(f, { addErrand: r.add, handoffErrand: r.handoff, roundTripErrand: r.roundTrip })
     },
     async () => {
-      // The app hands its buffer over (transfer: true): this page's worker gets it without a read of the store.
-      const buffer = filled()
-      const before = clock()
-      const job = await queue.add('bounce', { buffer }, { transfer: true })
-      const added = clock()
-      if (buffer.byteLength !== 0) throw new Error('add() with transfer: true left the buffer attached')
-      const result = await job.result()
-      const done = clock()
-      if (result.buffer.byteLength !== bytes) throw new Error(`bounce returned ${result.buffer.byteLength} bytes, expected ${bytes}`)
-      f.addErrandTransfer = added - before
-      f.handoffErrandTransfer = result.startedAt - added
-      f.roundTripErrandTransfer = done - added
-      await queue.remove(job.id)
+      const r = await bounce(true)
+      Object.assign(f, { addErrandTransfer: r.add, handoffErrandTransfer: r.handoff, roundTripErrandTransfer: r.roundTrip })
     },
     async () => {
       f.putRawStrict = await timed(() => raw.putEach([{ id: 'payload', buffer: filled() }], 'strict'))

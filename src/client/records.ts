@@ -25,7 +25,9 @@ export function takeOver(built: readonly Built[]): void {
   const payloads = records.map((r) => r.payload)
   let owned: unknown[]
   try {
-    owned = structuredClone(payloads, { transfer: collectTransferables(payloads).filter((item) => item instanceof ArrayBuffer) })
+    // Collected per payload, as deep as bufferBytes() looks; a buffer two payloads share is listed once.
+    const buffers = new Set(payloads.flatMap(collectTransferables).filter((item) => item instanceof ArrayBuffer))
+    owned = structuredClone(payloads, { transfer: [...buffers] })
   } catch (error) {
     // The same DataCloneError the store would have thrown.
     throw mapStorageError(error, records.length === 1 ? `Could not add job "${records[0]!.name}".` : `Could not add ${records.length} jobs.`)

@@ -11,7 +11,6 @@ export const HELD_BYTES = 256 * 1024 * 1024
 export interface Held {
   /** Holds `payload` for job `id`, if it fits under HELD_BYTES. */
   hold(id: string, payload: unknown, bytes: number): void
-  has(id: string): boolean
   /** Takes the payload out (it is about to move to a worker). */
   take(id: string): { payload: unknown } | undefined
   /** Forgets a payload this page will not run (cancelled, removed, started elsewhere). */
@@ -35,7 +34,6 @@ export function createHeld(): Held {
       payloads.set(id, { payload, bytes })
       total += bytes
     },
-    has: (id) => payloads.has(id),
     take,
     drop: (id) => void take(id),
     clear() {

@@ -58,7 +58,7 @@ export interface SchedulerOptions {
   /** Retention of finished jobs. */
   keep: Partial<Record<'completed' | 'failed' | 'cancelled', KeepRule>>
   /** Payloads kept apart that this page holds in memory (client/held.ts): a claimed job whose payload is held goes to its worker with it, unread. */
-  held: { has(id: string): boolean; take(id: string): { payload: unknown } | undefined }
+  held: { take(id: string): { payload: unknown } | undefined }
   /** Announces an event; `now`: post it to other tabs at once (its payload is about to move to a worker). */
   emit(message: QueueMessage, now?: boolean): void
 }
@@ -80,8 +80,6 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const { db, owner, pool, clock, leaseMs, maxStalls, logLimit, emit } = options
   /** Claimed, not yet handed to a worker, in claim order. */
   let ready: JobRecord[] = []
-  /** Claimed without their payload (held when the turn read, gone since): given back by the next turn. */
-  let payloadless: JobRecord[] = []
   /** Handed to a worker and not finished, by id. */
   const running = new Map<string, { runId: number; record: JobRecord }>()
   let starts: TurnInput['started'][number][] = []
@@ -123,7 +121,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     } while (again && !(stopping && nothingPending()))
   }
 
-  const nothingPending = (): boolean => outcomes.length === 0 && reports.size === 0 && starts.length === 0 && payloadless.length === 0 && !(releaseReady && ready.length)
+  const nothingPending = (): boolean => outcomes.length === 0 && reports.size === 0 && starts.length === 0 && !(releaseReady && ready.length)
 
   const turn = async (): Promise<void> => {
     const batch = isolate ? outcomes.splice(0, 1) : outcomes.splice(0)
@@ -132,9 +130,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     const started = starts
     starts = []
     const giveBack = releaseReady ? ready : []
-    const release = [...payloadless, ...giveBack].map(({ id, claims }) => ({ id, claim: claims }))
-    const payloadlessNow = payloadless
-    payloadless = []
+    const release = giveBack.map(({ id, claims }) => ({ id, claim: claims }))
     if (releaseReady) ready = []
     releaseReady = false
     const claim = paused || stopping ? 0 : Math.max(0, pool.free + prefetch - ready.length)
@@ -154,7 +150,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         release,
         wantWakeAt: running.size === 0 && ready.length === 0,
         watchLeases: !options.exclusive,
-        held: options.held,
+        takeHeld: options.held.take,
       })
       recoverForeign = false
       if (outcomes.length === 0) isolate = false
@@ -162,15 +158,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       if (result.settled.length) pruneSoon()
       for (const record of result.settled) announce(record)
       for (const record of result.stalled) announce(record)
-      for (const record of result.claimed) {
-        if (!record.payloadApart || Object.hasOwn(record, 'payload')) ready.push(record)
-        else {
-          const taken = options.held.take(record.id)
-          if (taken) ready.push({ ...record, payload: taken.payload })
-          // Dropped since the turn saw it held: never run without a payload; given back in the next turn, whose claim reads it.
-          else payloadless.push(record)
-        }
-      }
+      ready.push(...result.claimed)
       if (result.promotedPriority !== undefined && result.promotedPriority < worstReadyPriority()) releaseReady = true
       dispatchReady()
       // With no room to claim we cannot tell whether anything is queued: keep the last answer.
@@ -192,7 +180,6 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         const newer = reports.get(report.id)
         reports.set(report.id, newer ? { ...report, ...(newer.progress === undefined ? {} : { progress: newer.progress }), logs: [...report.logs, ...newer.logs] } : report)
       }
-      payloadless.unshift(...payloadlessNow)
       if (giveBack.length) {
         ready.unshift(...giveBack)
         releaseReady = true

@@ -66,8 +66,12 @@ export interface TurnInput {
   watchLeases: boolean
   /** Claimed jobs still waiting in memory for a worker: give them back (a higher-priority job came, or the queue paused or closes). */
   release: readonly { id: string; claim: number }[]
-  /** Jobs whose payload kept apart this page holds in memory (added here with `transfer`): claimed, they come without it. */
-  held: { has(id: string): boolean }
+  /**
+   * Takes the payload kept apart of a job this page holds in memory (added here with
+   * `transfer`), if it does: a claimed job gets it instead of a read. A payload taken by a
+   * turn that then fails is not lost: the next claim reads the store's copy.
+   */
+  takeHeld(id: string): { payload: unknown } | undefined
 }
 
 export interface TurnOutput {
@@ -75,7 +79,7 @@ export interface TurnOutput {
   settled: JobRecord[]
   /** Ids given back to the queue: claims released on request, and claims of a vanished leader that never started. */
   released: string[]
-  /** With their payloads, also those kept apart, read in this turn (unless `held`). */
+  /** With their payloads, also those kept apart: taken from memory (`takeHeld`) or read in this turn. */
   claimed: JobRecord[]
   /** Jobs whose executor vanished: back to queued, or failed (STALLED). */
   stalled: JobRecord[]
@@ -158,9 +162,13 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const claimed = (requeued && input.claim > 0 ? await head() : firstHead).map((r) => transition.claim(r, owner, now, leaseMs))
     for (const record of claimed) putJob(stores, record)
     flushMarks(stores)
-    // The worker needs the payload: one read for each kept apart, after the record was put without it.
+    // The worker needs the payload: one read for each kept apart and not held, after the record was put without it.
     const payloads = tx.objectStore('payloads')
-    for (const record of claimed) if (record.payloadApart && !input.held.has(record.id)) pending.push(payloads.get(record.id).then((payload) => (record.payload = payload)))
+    for (const record of claimed.filter((r) => r.payloadApart)) {
+      const held = input.takeHeld(record.id)
+      if (held) record.payload = held.payload
+      else pending.push(payloads.get(record.id).then((payload) => (record.payload = payload)))
+    }
 
     // 4. When to wake up next: needed only when the scheduler may go to sleep.
     let wakeAt: number | undefined

@@ -39,12 +39,16 @@ export interface Bus {
   listeners(type: EventName): number
   /** Sends a control message to the other tabs only. */
   control(message: ControlMessage): void
-  /**
-   * `counted: false` for a job handle's listeners, which do not acknowledge outcomes;
-   * `payload: false` for a listener that never reads `job.payload` (a handle waiting for its result).
-   */
-  on(type: EventName, listener: Listener, counted?: boolean, payload?: boolean): () => void
+  on(type: EventName, listener: Listener, kind?: ListenerKind): () => void
   close(): void
+}
+
+/** What a listener is, beyond a `queue.on()` listener (the default: counted, reads payloads). */
+export interface ListenerKind {
+  /** False for a listener that does not acknowledge outcomes (job handles, waits, the dashboard). */
+  counted?: boolean
+  /** False for a listener that never reads `job.payload` (a handle waiting for its result): no payload kept apart is read for it. */
+  payload?: boolean
 }
 
 /** Undefined when the listeners were called at once; else settles once they were (after a payload was read). */
@@ -188,7 +192,7 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
     },
     listeners: (type) => counted.get(type) ?? 0,
     control: (message) => send(message, false, true),
-    on(type, listener, isCounted = true, payload = true) {
+    on(type, listener, { counted: isCounted = true, payload = true } = {}) {
       let set = listeners.get(type)
       if (!set) listeners.set(type, (set = new Set()))
       // Wrapped, so the same function added twice is two listeners, removed one at a time.

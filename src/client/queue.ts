@@ -21,7 +21,6 @@ import { createOutcomes, OUTCOMES } from './outcomes.js'
 import { createHeld } from './held.js'
 import { createHandle, type HandleHost } from './handle.js'
 import { buildRecord, takeOver, type Built } from './records.js'
-import { bufferBytes } from '../pool/transferables.js'
 import { waitForCounts } from './wait.js'
 import { registerBus } from './watch.js'
 import { createNetwork } from './network.js'
@@ -216,7 +215,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
   }
 
   const handleHost: HandleHost = {
-    on: (type, listener, payload) => bus.on(type, listener, false, payload),
+    on: (type, listener, payload) => bus.on(type, listener, { counted: false, payload }),
     read: batchedGetJob(database),
     get: async (id) => getJob(await database(), id),
     cancel: (id) => queue.cancel(id),
@@ -244,8 +243,9 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       if (existed) return // the caller's signal does not own a job it did not add
       // A payload handed over and kept apart waits in memory for this page's worker (only a page
       // that may run jobs holds it). It will move there, so its events read the store's copy.
-      const hold = built[i]?.transfer && record.payloadApart && settings.worker !== undefined
-      if (hold) held.hold(record.id, record.payload, bufferBytes(record.payload))
+      const { transfer, apartBytes } = built[i]!
+      const hold = transfer && apartBytes !== undefined && settings.worker !== undefined
+      if (hold) held.hold(record.id, record.payload, apartBytes)
       bus.publish({ type: 'added', job: toJob(hold ? { ...record, payload: undefined } : record) })
       if (record.kind === 'cpu') scheduler?.wake(record)
       const signal = built[i]?.signal

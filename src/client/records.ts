@@ -11,6 +11,8 @@ export interface Built {
   signal?: AbortSignal
   /** `transfer: true`: the payload's buffers are handed over to errand before the write (takeOver()). */
   transfer?: true
+  /** Bytes of ArrayBuffers in a payload kept apart (`record.payloadApart`). */
+  apartBytes?: number
 }
 
 /**
@@ -84,6 +86,9 @@ export function buildRecord(jobName: unknown, payload: unknown, options: unknown
   const built: Built = { record }
   if (resolved.signal) built.signal = resolved.signal
   if (resolved.transfer) built.transfer = true
-  if (bytes >= APART_BYTES) record.payloadApart = true
+  if (bytes >= APART_BYTES) {
+    record.payloadApart = true
+    built.apartBytes = bytes
+  }
   return built
 }

@@ -47,9 +47,9 @@ export function waitForCounts({ db, bus, done, events, closed, closedError }: Wa
       }
     }
     // Not counted as outcome listeners: waiting is not receiving the outcome.
-    for (const type of events) stops.push(bus.on(type, () => void check(), false, false))
+    for (const type of events) stops.push(bus.on(type, () => void check(), { counted: false, payload: false }))
     const onNetwork = (message: QueueMessage): void => void ('job' in message && message.job.kind === 'network' && check())
-    for (const type of NETWORK_ENDS) stops.push(bus.on(type, onNetwork, false, false))
+    for (const type of NETWORK_ENDS) stops.push(bus.on(type, onNetwork, { counted: false, payload: false }))
     const onClose = (): void => finish(closedError())
     closed.addEventListener('abort', onClose, { once: true })
     stops.push(() => closed.removeEventListener('abort', onClose))

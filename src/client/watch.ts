@@ -25,5 +25,5 @@ export function watch<K extends EventName>(queue: object, type: K, listener: (me
   let bus: Bus | undefined
   for (let target: object | null = queue; target && !bus; target = Object.getPrototypeOf(target) as object | null) bus = buses.get(target)
   if (!bus) throw new ErrandError('INVALID_OPTION', 'Expected a queue made by openQueue() or createTestQueue().')
-  return bus.on(type, listener as (message: QueueMessage) => void, false, false)
+  return bus.on(type, listener as (message: QueueMessage) => void, { counted: false, payload: false })
 }

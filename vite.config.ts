@@ -29,9 +29,6 @@ export default defineConfig({
       entry: { index: 'src/index.ts', worker: 'src/worker.ts', sw: 'src/sw.ts', testing: 'src/testing.ts', dashboard: 'src/dashboard.ts' },
       formats: ['es'],
     },
-    rolldownOptions: {
-      external: ['idb'],
-    },
   },
   test: {
     projects: [

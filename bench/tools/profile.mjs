@@ -48,7 +48,7 @@ try {
     const key = `${functionName || '(anonymous)'} ${url.split('/').pop()}:${lineNumber + 1}`
     self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000)
   })
-  // Self time of the top functions, attributed to their callers' chain (3 frames up, skipping idb's wrappers).
+  // Self time of the top functions, attributed to their callers' chain (up to 4 frames up, only frames of the page's own bundle).
   const parent = new Map()
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
   const name = (node) => `${node.callFrame.functionName || '(anonymous)'}:${node.callFrame.lineNumber + 1}`

@@ -4,12 +4,12 @@
  * scheduler's own turn is in turn.ts. Its writes, like renewals, commit `relaxed`:
  * losing one to a power cut only re-runs a job, which at-least-once allows.
  */
-import { unwrap } from 'idb'
 import { isFinished, type JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
+import { result, walk } from './idb.js'
 import { getJobs, joinPayloads, markKey, markOf, stored, unmark, type Mark } from './records.js'
-import { INDEX, type Database } from './schema.js'
-import { quiet, write } from './transact.js'
+import { INDEX, type Database, type Tx } from './schema.js'
+import { write } from './transact.js'
 
 const stateRange = (state: string): IDBKeyRange => IDBKeyRange.bound([state], [state, []])
 
@@ -34,23 +34,21 @@ export function addJobs(db: Database, records: readonly JobRecord[], bodies?: Re
   if (records.some((r) => r.payloadApart)) scope.push('payloads')
   return write(db, scope, 'strict', what, async (tx) => {
     const store = tx.objectStore('jobs')
-    // Adds go to the raw stores, without a promise each (50,000 of them in one addAll()): a
-    // failed add aborts the transaction, which write() reports; a DataCloneError throws here.
-    const rawJobs = unwrap(store) as unknown as IDBObjectStore
-    const rawBodies = bodies && (unwrap(tx.objectStore('bodies')) as unknown as IDBObjectStore)
+    // Adds go without a promise each (50,000 of them in one addAll()): a failed add aborts
+    // the transaction, which write() reports; a DataCloneError throws here.
     const added: Added[] = []
     for (const record of records) {
       if (record.activeKey !== undefined) {
         // Requests run in order: this read sees the adds above, so one batch dedupes too.
-        const existing = await store.index(INDEX.key).get(record.activeKey)
+        const existing = await result(store.index(INDEX.key).get(record.activeKey))
         if (existing) {
           added.push({ record: existing, existed: true })
           continue
         }
       }
-      rawJobs.add(stored(record))
-      if (record.payloadApart) void quiet(tx.objectStore('payloads').add(record.payload, record.id))
-      bodies?.get(record.id)?.forEach((chunk, n) => rawBodies!.add(chunk, [record.id, n]))
+      store.add(stored(record))
+      if (record.payloadApart) tx.objectStore('payloads').add(record.payload, record.id)
+      bodies?.get(record.id)?.forEach((chunk, n) => tx.objectStore('bodies').add(chunk, [record.id, n]))
       added.push({ record, existed: false })
     }
     return added
@@ -69,14 +67,14 @@ export const PAUSED_KEY = 'paused'
 /** Extends the leases of our running jobs and, given a `heartbeat` (the leader), writes it; returns the ids that are no longer ours (cancelled, removed, recovered). */
 export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, heartbeat?: Heartbeat): Promise<string[]> {
   return write(db, ['jobs', 'meta'], 'relaxed', 'Could not renew leases.', async (tx) => {
-    if (heartbeat) void quiet(tx.objectStore('meta').put(heartbeat, HEARTBEAT_KEY))
+    if (heartbeat) tx.objectStore('meta').put(heartbeat, HEARTBEAT_KEY)
     const store = tx.objectStore('jobs')
     const records = await getJobs(store, ids)
     const lost: string[] = []
     // Not awaited: write() resolves once the transaction, and so every put, has committed.
     ids.forEach((id, i) => {
       const record = records[i]
-      if (record?.state === 'running' && record.owner === owner) void quiet(store.put(stored({ ...record, leaseExpiresAt: until })))
+      if (record?.state === 'running' && record.owner === owner) store.put(stored({ ...record, leaseExpiresAt: until }))
       else lost.push(id)
     })
     return lost
@@ -86,15 +84,15 @@ export function renewLeases(db: Database, owner: string, ids: readonly string[],
 /** A user command on one job, strict. `change` returns undefined to leave the job as it is. */
 function changeJob(db: Database, id: string, what: string, change: (record: JobRecord) => JobRecord | undefined): Promise<{ before: JobRecord | undefined; after: JobRecord | undefined }> {
   return write(db, ['jobs', 'unseen'], 'strict', what, async (tx) => {
-    const before = await tx.objectStore('jobs').get(id)
+    const before = await result(tx.objectStore('jobs').get(id))
     const after = before && change(before)
     if (after) {
       // A cancelled job's outcome is unseen; a retried job is no outcome any more.
       const earlier = markOf(before)
       if (earlier) await unmark(tx.objectStore('unseen'), [earlier])
-      if (after.unseenAt !== undefined) void quiet(tx.objectStore('unseen').put([id], markKey(after.unseenAt)))
+      if (after.unseenAt !== undefined) tx.objectStore('unseen').put([id], markKey(after.unseenAt))
       // Awaited: a put that breaks the unique key index rejects with ConstraintError, reported as INVALID_STATE.
-      await tx.objectStore('jobs').put(stored(after))
+      await result(tx.objectStore('jobs').put(stored(after)))
     }
     return { before, after }
   })
@@ -112,16 +110,15 @@ export function cancelWaiting(db: Database, now: number): Promise<JobRecord[]> {
     const index = tx.objectStore('jobs').index(INDEX.state)
     const cancelled: JobRecord[] = []
     for (const state of ['queued', 'delayed', 'running']) {
-      let cursor = await index.openCursor(stateRange(state))
-      for (; cursor; cursor = await cursor.continue()) {
-        if (state === 'running' && cursor.value.startedAt !== undefined) continue
+      await walk(index.openCursor(stateRange(state)), (cursor) => {
+        if (state === 'running' && cursor.value.startedAt !== undefined) return
         const next = transition.cancel(cursor.value, now)
-        await cursor.update(stored(next))
+        cursor.update(stored(next))
         cancelled.push(next)
-      }
+      })
     }
     // Every one of them finished at `now`: one mark row.
-    if (cancelled.length) await tx.objectStore('unseen').put(cancelled.map((r) => r.id), markKey(now))
+    if (cancelled.length) tx.objectStore('unseen').put(cancelled.map((r) => r.id), markKey(now))
     return cancelled
   })
 }
@@ -130,28 +127,29 @@ export function cancelWaiting(db: Database, now: number): Promise<JobRecord[]> {
 export const JOB_ROW_STORES = ['jobs', 'logs', 'bodies', 'payloads', 'unseen'] as const
 
 /** Deletes every row of `record`: the job, its log lines, its request body, its payload kept apart (its unseen mark is the caller's). */
-export function deleteJobRows(tx: { objectStore(name: 'jobs' | 'logs' | 'bodies' | 'payloads'): unknown }, record: JobRecord): Promise<unknown>[] {
-  const from = (name: 'jobs' | 'logs' | 'bodies' | 'payloads') => tx.objectStore(name) as { delete(key: string | IDBKeyRange): Promise<unknown> }
+export function deleteJobRows(tx: Tx<'jobs' | 'logs' | 'bodies' | 'payloads'>, record: JobRecord): void {
   const own = jobRange(record.id)
-  const deletes = [from('jobs').delete(record.id), from('logs').delete(own), from('bodies').delete(own)]
-  if (record.payloadApart) deletes.push(from('payloads').delete(record.id))
-  return deletes.map(quiet)
+  tx.objectStore('jobs').delete(record.id)
+  tx.objectStore('logs').delete(own)
+  tx.objectStore('bodies').delete(own)
+  if (record.payloadApart) tx.objectStore('payloads').delete(record.id)
 }
 
 /** Deletes a job and all its rows in one transaction. */
 export function removeJob(db: Database, id: string): Promise<JobRecord | undefined> {
   return write(db, [...JOB_ROW_STORES], 'strict', `Could not remove job ${id}.`, async (tx) => {
-    const record = await tx.objectStore('jobs').get(id)
+    const record = await result(tx.objectStore('jobs').get(id))
     if (!record) return undefined
+    deleteJobRows(tx, record)
     const mark = markOf(record)
-    await Promise.all([...deleteJobRows(tx, record), mark && unmark(tx.objectStore('unseen'), [mark])])
+    if (mark) await unmark(tx.objectStore('unseen'), [mark])
     return record
   })
 }
 
 export function setMeta(db: Database, key: string, value: unknown): Promise<void> {
   return write(db, ['meta'], 'strict', 'Could not save queue settings.', async (tx) => {
-    await tx.objectStore('meta').put(value, key)
+    tx.objectStore('meta').put(value, key)
   })
 }
 
@@ -170,7 +168,7 @@ export function takeUnseen(db: Database, states: ReadonlySet<string>): Promise<J
     const unseen = tx.objectStore('unseen')
     const jobs = tx.objectStore('jobs')
     // Rows come in key order: oldest finish time first.
-    const [keys, rows] = await Promise.all([unseen.getAllKeys(), unseen.getAll()])
+    const [keys, rows] = await Promise.all([result(unseen.getAllKeys()), result(unseen.getAll())])
     const records = await Promise.all(rows.map((ids) => getJobs(jobs, ids)))
     const taken: JobRecord[] = []
     rows.forEach((ids, i) => {
@@ -183,8 +181,8 @@ export function takeUnseen(db: Database, states: ReadonlySet<string>): Promise<J
         taken.push(record)
         return false
       })
-      if (left.length === 0) void quiet(unseen.delete(keys[i]!))
-      else if (left.length < ids.length) void quiet(unseen.put(left, keys[i]!))
+      if (left.length === 0) unseen.delete(keys[i]!)
+      else if (left.length < ids.length) unseen.put(left, keys[i]!)
     })
     // With their payloads: once this commits, the marks are gone, so delivery must not wait for another read.
     await joinPayloads(tx.objectStore('payloads'), taken)

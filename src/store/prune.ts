@@ -5,6 +5,7 @@
 import type { JobRecord } from '../core/job.js'
 import { INDEX, type Database } from './schema.js'
 import { deleteJobRows, JOB_ROW_STORES } from './jobs.js'
+import { result } from './idb.js'
 import { markOf, unmark } from './records.js'
 import { write } from './transact.js'
 
@@ -25,17 +26,18 @@ export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancel
   return write(db, [...JOB_ROW_STORES], 'relaxed', `Could not prune ${state} jobs.`, async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)
     const range = IDBKeyRange.bound([state], [state, []])
-    const excess = rule.count === undefined ? 0 : Math.max(0, (await index.count(range)) - rule.count)
+    const excess = rule.count === undefined ? 0 : Math.max(0, (await result(index.count(range))) - rule.count)
     const cutoff = rule.age === undefined ? -Infinity : now - rule.age
     const doomed: JobRecord[] = []
     // Oldest first: the first `excess` go for the count rule; after them, only those past the age.
-    for (const record of await index.getAll(range, BATCH)) {
+    for (const record of await result(index.getAll(range, BATCH))) {
       if (doomed.length === BATCH) break
       if (doomed.length < excess || (record.finishedAt ?? now) < cutoff) doomed.push(record)
       else if (rule.age === undefined) break
     }
     const marks = doomed.map(markOf).filter((mark) => mark !== undefined)
-    await Promise.all([...doomed.flatMap((r) => deleteJobRows(tx, r)), unmark(tx.objectStore('unseen'), marks)])
+    for (const record of doomed) deleteJobRows(tx, record)
+    await unmark(tx.objectStore('unseen'), marks)
     return doomed.length
   })
 }

@@ -1,20 +1,21 @@
 /** Reads: one readonly transaction each, index-backed, no full scans. */
 import { JOB_STATES, type JobRecord, type JobState, type LogLine } from '../core/job.js'
 import { INDEX, type Database } from './schema.js'
+import { result, walk } from './idb.js'
 import { getJobs, joinPayloads } from './records.js'
 import { read } from './transact.js'
 
 /** One job, with its payload wherever it is kept. */
 export const getJob = (db: Database, id: string): Promise<JobRecord | undefined> =>
   read(db, ['jobs', 'payloads'], `Could not read job ${id}.`, async (tx) => {
-    const record = await tx.objectStore('jobs').get(id)
+    const record = await result(tx.objectStore('jobs').get(id))
     await joinPayloads(tx.objectStore('payloads'), [record])
     return record
   })
 
 /** A payload kept apart (`payloadApart`), to fill in an event's job (client/bus.ts). */
 export const getPayload = (db: Database, id: string): Promise<unknown> =>
-  read(db, ['payloads'], `Could not read the payload of job ${id}.`, (tx) => tx.objectStore('payloads').get(id))
+  read(db, ['payloads'], `Could not read the payload of job ${id}.`, (tx) => result(tx.objectStore('payloads').get(id)))
 
 /**
  * getJob() for callers that ask for many jobs at once (200 handles' `result()`): the ids
@@ -74,10 +75,11 @@ export function listJobs(db: Database, query: ListQuery): Promise<JobRecord[]> {
     }
     const source = state !== undefined ? store.index(INDEX.state) : name !== undefined ? store.index(INDEX.name) : store
     const jobs: JobRecord[] = []
-    let cursor = await source.openCursor(range, direction)
-    while (cursor && jobs.length < limit) {
-      if (name === undefined || cursor.value.name === name) jobs.push(cursor.value)
-      cursor = await cursor.continue()
+    if (limit > 0) {
+      await walk(source.openCursor(range, direction), (cursor) => {
+        if (name === undefined || cursor.value.name === name) jobs.push(cursor.value)
+        return jobs.length >= limit
+      })
     }
     await joinPayloads(tx.objectStore('payloads'), jobs)
     return jobs
@@ -89,17 +91,17 @@ export type JobCounts = Record<JobState, number>
 export function countJobs(db: Database): Promise<JobCounts> {
   return read(db, ['jobs'], 'Could not count jobs.', async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)
-    const counts = await Promise.all(JOB_STATES.map((state) => index.count(IDBKeyRange.bound([state], [state, []]))))
+    const counts = await Promise.all(JOB_STATES.map((state) => result(index.count(IDBKeyRange.bound([state], [state, []])))))
     return Object.fromEntries(JOB_STATES.map((state, i) => [state, counts[i] ?? 0])) as JobCounts
   })
 }
 
 export function getLogs(db: Database, id: string): Promise<LogLine[]> {
   return read(db, ['logs'], `Could not read the logs of job ${id}.`, async (tx) => {
-    const lines = await tx.objectStore('logs').getAll(IDBKeyRange.bound([id, -Infinity], [id, Infinity]))
+    const lines = await result(tx.objectStore('logs').getAll(IDBKeyRange.bound([id, -Infinity], [id, Infinity])))
     return lines.map(({ seq, at, message }) => ({ seq, at, message }))
   })
 }
 
 export const getMeta = (db: Database, key: string): Promise<unknown> =>
-  read(db, ['meta'], 'Could not read queue settings.', (tx) => tx.objectStore('meta').get(key))
+  read(db, ['meta'], 'Could not read queue settings.', (tx) => result(tx.objectStore('meta').get(key)))

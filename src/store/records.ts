@@ -12,18 +12,18 @@
  * A mark is valid while its job exists, is finished and still has that `finishedAt`; a
  * mark that outlived a retry or a removal is stale and dropped when read.
  *
- * Puts go to the raw IDBObjectStore, without a promise each: they are the hot path of
- * every turn, and a failed put aborts its transaction, which `write()` reports.
+ * Puts go without a promise each: they are the hot path of every turn, and a failed put
+ * aborts its transaction, which `write()` reports.
  */
-import { unwrap, type IDBPObjectStore, type StoreNames } from 'idb'
 import { newOwnerId } from '../core/ids.js'
 import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
-import type { ErrandSchema } from './schema.js'
+import { result, walk } from './idb.js'
+import type { Stores, Tx } from './schema.js'
 
 export interface JobStores {
-  jobs: IDBObjectStore
-  unseen: IDBObjectStore
+  jobs: Stores['jobs']
+  unseen: Stores['unseen']
   /** Marks of this transaction not written yet: finish time → job ids (see flushMarks). */
   marks: Map<number, string[]>
 }
@@ -34,11 +34,8 @@ export interface Mark {
   at: number
 }
 
-/** The raw stores putJob() writes to, from a transaction over at least `jobs` and `unseen`. */
-export function jobStores(tx: { objectStore(name: 'jobs' | 'unseen'): unknown }): JobStores {
-  const raw = (name: 'jobs' | 'unseen') => unwrap(tx.objectStore(name) as IDBPObjectStore) as unknown as IDBObjectStore
-  return { jobs: raw('jobs'), unseen: raw('unseen'), marks: new Map() }
-}
+/** The stores putJob() writes to, from a transaction over at least `jobs` and `unseen`. */
+export const jobStores = (tx: Tx<'jobs' | 'unseen'>): JobStores => ({ jobs: tx.objectStore('jobs'), unseen: tx.objectStore('unseen'), marks: new Map() })
 
 /**
  * The form of `record` the store holds: without `unseenAt` (marks have their own store),
@@ -81,7 +78,7 @@ export const marksAt = (at: number): IDBKeyRange => IDBKeyRange.bound([at], [at,
  * Takes `marks` out of their rows (deleting rows left empty), in a transaction over
  * `unseen`: one read and one write per distinct finish time, however many jobs.
  */
-export async function unmark(unseen: IDBPObjectStore<ErrandSchema, ArrayLike<StoreNames<ErrandSchema>>, 'unseen', 'readwrite'>, marks: readonly Mark[]): Promise<void> {
+export async function unmark(unseen: Stores['unseen'], marks: readonly Mark[]): Promise<void> {
   const byTime = new Map<number, Set<string>>()
   for (const { id, at } of marks) {
     const ids = byTime.get(at)
@@ -89,14 +86,13 @@ export async function unmark(unseen: IDBPObjectStore<ErrandSchema, ArrayLike<Sto
     else byTime.set(at, new Set([id]))
   }
   await Promise.all(
-    [...byTime].map(async ([at, ids]) => {
-      for (let cursor = await unseen.openCursor(marksAt(at)); cursor; cursor = await cursor.continue()) {
-        const row = cursor.value as string[]
-        const left = row.filter((id) => !ids.has(id))
-        if (left.length === 0) await cursor.delete()
-        else if (left.length < row.length) await cursor.update(left)
-      }
-    }),
+    [...byTime].map(([at, ids]) =>
+      walk(unseen.openCursor(marksAt(at)), (cursor) => {
+        const left = cursor.value.filter((id) => !ids.has(id))
+        if (left.length === 0) cursor.delete()
+        else if (left.length < cursor.value.length) cursor.update(left)
+      }),
+    ),
   )
 }
 
@@ -144,18 +140,19 @@ export const markOf = (record: JobRecord): Mark | undefined => (record.finishedA
  * range is mostly theirs), at most twice as many records as asked; ids the range read did
  * not cover are read one by one. A record that is absent (removed) comes back undefined.
  */
-export async function getJobs(jobs: { getAll(range: IDBKeyRange, count: number): Promise<JobRecord[]>; get(id: string): Promise<JobRecord | undefined> }, ids: readonly string[]): Promise<(JobRecord | undefined)[]> {
-  if (ids.length <= 2) return Promise.all(ids.map((id) => jobs.get(id)))
+export async function getJobs(jobs: Stores['jobs'], ids: readonly string[]): Promise<(JobRecord | undefined)[]> {
+  const get = (id: string) => result(jobs.get(id))
+  if (ids.length <= 2) return Promise.all(ids.map(get))
   const sorted = [...ids].sort()
   const limit = ids.length * 2
-  const found = await jobs.getAll(IDBKeyRange.bound(sorted[0], sorted[sorted.length - 1]), limit)
+  const found = await result(jobs.getAll(IDBKeyRange.bound(sorted[0], sorted[sorted.length - 1]), limit))
   const byId = new Map(found.map((r) => [r.id, r]))
   // Truncated: the range held other jobs too; what it did not reach is read alone.
   const reached = found.length < limit ? undefined : found[found.length - 1]!.id
-  return Promise.all(ids.map((id) => byId.get(id) ?? (reached !== undefined && id > reached ? jobs.get(id) : undefined)))
+  return Promise.all(ids.map((id) => byId.get(id) ?? (reached !== undefined && id > reached ? get(id) : undefined)))
 }
 
 /** Puts back the payloads kept apart (store `payloads`) into `records` read in the same transaction. */
-export async function joinPayloads(payloads: { get(id: string): Promise<unknown> }, records: readonly (JobRecord | undefined)[]): Promise<void> {
-  await Promise.all(records.map(async (record) => record?.payloadApart && (record.payload = await payloads.get(record.id))))
+export async function joinPayloads(payloads: Stores['payloads'], records: readonly (JobRecord | undefined)[]): Promise<void> {
+  await Promise.all(records.map(async (record) => record?.payloadApart && (record.payload = await result(payloads.get(record.id)))))
 }

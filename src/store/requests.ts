@@ -3,19 +3,21 @@
  * when. The sender's own transaction is in send-turn.ts, which only the sender loads.
  */
 import type { JobRecord } from '../core/job.js'
+import { result, walk, type Source } from './idb.js'
 import { INDEX, type Database } from './schema.js'
 import { read } from './transact.js'
 
 export const QUEUED = IDBKeyRange.bound(['network', -Infinity, -Infinity], ['network', Infinity, Infinity])
 export const RUNNING = IDBKeyRange.bound(['running'], ['running', []])
 
-export type DueIndex = { openCursor(range: IDBKeyRange): Promise<{ value: JobRecord; continue(): Promise<unknown> } | null> }
-
-/** The first delayed network job due after `now` (delayed CPU jobs are skipped; they are few next to queued ones). */
-export async function nextDue(index: DueIndex, now: number): Promise<number | undefined> {
-  let cursor = (await index.openCursor(IDBKeyRange.lowerBound(now, true))) as { value: JobRecord; continue(): Promise<typeof cursor> } | null
-  for (; cursor; cursor = await cursor.continue()) if (cursor.value.kind === 'network') return cursor.value.runAt
-  return undefined
+/** The first delayed network job due after `now`, from the `due` index (delayed CPU jobs are skipped; they are few next to queued ones). */
+export async function nextDue(due: Source<JobRecord, string>, now: number): Promise<number | undefined> {
+  let at: number | undefined
+  await walk(due.openCursor(IDBKeyRange.lowerBound(now, true)), ({ value }) => {
+    if (value.kind === 'network') at = value.runAt
+    return at !== undefined
+  })
+  return at
 }
 
 /**
@@ -25,9 +27,9 @@ export async function nextDue(index: DueIndex, now: number): Promise<number | un
 export function nextRequestDue(db: Database, now: number, running = true): Promise<number | undefined> {
   return read(db, ['jobs'], 'Could not read the network jobs.', async (tx) => {
     const jobs = tx.objectStore('jobs')
-    if (await jobs.index(INDEX.next).count(QUEUED)) return now
-    if (running && (await jobs.index(INDEX.state).getAll(RUNNING)).some((r) => r.kind === 'network')) return now
-    return nextDue(jobs.index(INDEX.due) as unknown as DueIndex, -Infinity)
+    if (await result(jobs.index(INDEX.next).count(QUEUED))) return now
+    if (running && (await result(jobs.index(INDEX.state).getAll(RUNNING))).some((r) => r.kind === 'network')) return now
+    return nextDue(jobs.index(INDEX.due), -Infinity)
   })
 }
 

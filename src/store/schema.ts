@@ -2,9 +2,9 @@
  * The one file that owns the database layout: its name, version, stores, indexes and
  * upgrade. Every other store/ file works through the handles opened here.
  */
-import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb'
-import type { JobKind, JobRecord, JobState, LogRecord } from '../core/job.js'
+import type { JobRecord, LogRecord } from '../core/job.js'
 import { mapStorageError } from './errors.js'
+import { result, type Store } from './idb.js'
 
 export const SCHEMA_VERSION = 2
 
@@ -29,30 +29,27 @@ export const INDEX = {
   name: 'name',
 } as const
 
-export interface ErrandSchema extends DBSchema {
-  jobs: {
-    key: string
-    value: JobRecord
-    indexes: {
-      next: [JobKind, number, number]
-      due: number
-      lease: number
-      key: string
-      state: [JobState, string]
-      name: [string, string]
-    }
-  }
+/** Every store, typed: what it holds and how it is keyed. */
+export interface Stores {
+  /** Job records (keyPath `id`), with the indexes of INDEX. */
+  jobs: Store<JobRecord, string, (typeof INDEX)[keyof typeof INDEX]>
   /** Outcomes no page has delivered to a listener yet: [finish time, token] → job ids (see records.ts). */
-  unseen: { key: [number, string]; value: string[] }
-  logs: { key: [string, number]; value: LogRecord }
+  unseen: Store<string[], [number, string]>
+  /** Log lines (keyPath [jobId, seq]). */
+  logs: Store<LogRecord, [string, number]>
   /** Request bodies of network jobs, in chunks of at most BODY_CHUNK bytes: key [jobId, chunk number]. */
-  bodies: { key: [string, number]; value: ArrayBuffer }
+  bodies: Store<ArrayBuffer, [string, number]>
   /** Payloads kept apart from their record (`payloadApart`): job id → payload. */
-  payloads: { key: string; value: unknown }
-  meta: { key: string; value: unknown }
+  payloads: Store<unknown, string>
+  meta: Store<unknown, string>
 }
 
-export type Database = IDBPDatabase<ErrandSchema>
+export type StoreName = keyof Stores
+
+/** A transaction over the stores S, whose objectStore() knows what each holds. */
+export type Tx<S extends StoreName> = Omit<IDBTransaction, 'objectStore'> & { objectStore<N extends S>(name: N): Stores[N] }
+
+export type Database = IDBDatabase
 
 export interface OpenHooks {
   /** A newer version of the app wants to upgrade the schema (`deleted`: the database is being deleted); the connection was closed. */
@@ -63,31 +60,32 @@ export interface OpenHooks {
 
 export async function openDatabase(queueName: string, hooks: OpenHooks): Promise<Database> {
   try {
-    const db = await openDB<ErrandSchema>(databaseName(queueName), SCHEMA_VERSION, {
-      upgrade(database, oldVersion) {
-        // One step per version; never edit a shipped step, add the next one.
-        if (oldVersion < 1) {
-          const jobs = database.createObjectStore('jobs', { keyPath: 'id' })
-          jobs.createIndex(INDEX.next, 'nextKey')
-          jobs.createIndex(INDEX.due, 'dueAt')
-          jobs.createIndex(INDEX.lease, 'leaseExpiresAt')
-          jobs.createIndex(INDEX.key, 'activeKey', { unique: true })
-          jobs.createIndex(INDEX.state, ['state', 'id'])
-          jobs.createIndex(INDEX.name, ['name', 'id'])
-          database.createObjectStore('logs', { keyPath: ['jobId', 'seq'] })
-          database.createObjectStore('meta')
-          database.createObjectStore('bodies')
-          database.createObjectStore('unseen')
-        }
-        if (oldVersion < 2) database.createObjectStore('payloads')
-      },
-      blocking(_current, next) {
-        // Close at once so the newer tab's upgrade (or a deletion) is never blocked by us.
-        db.close()
-        hooks.onVersionChange(next === null)
-      },
-      terminated: hooks.onTerminated,
-    })
+    const request = indexedDB.open(databaseName(queueName), SCHEMA_VERSION)
+    request.onupgradeneeded = ({ oldVersion }) => {
+      const database = request.result
+      // One step per version; never edit a shipped step, add the next one.
+      if (oldVersion < 1) {
+        const jobs = database.createObjectStore('jobs', { keyPath: 'id' })
+        jobs.createIndex(INDEX.next, 'nextKey')
+        jobs.createIndex(INDEX.due, 'dueAt')
+        jobs.createIndex(INDEX.lease, 'leaseExpiresAt')
+        jobs.createIndex(INDEX.key, 'activeKey', { unique: true })
+        jobs.createIndex(INDEX.state, ['state', 'id'])
+        jobs.createIndex(INDEX.name, ['name', 'id'])
+        database.createObjectStore('logs', { keyPath: ['jobId', 'seq'] })
+        database.createObjectStore('meta')
+        database.createObjectStore('bodies')
+        database.createObjectStore('unseen')
+      }
+      if (oldVersion < 2) database.createObjectStore('payloads')
+    }
+    const db = await result(request)
+    db.onversionchange = ({ newVersion }) => {
+      // Close at once so the newer tab's upgrade (or a deletion) is never blocked by us.
+      db.close()
+      hooks.onVersionChange(newVersion === null)
+    }
+    db.onclose = hooks.onTerminated
     return db
   } catch (error) {
     throw mapStorageError(error, `Could not open the database of queue "${queueName}".`)
@@ -96,5 +94,5 @@ export async function openDatabase(queueName: string, hooks: OpenHooks): Promise
 
 /** Deletes a queue's database: every job and log. Resolves once no connection holds it. */
 export async function deleteDatabase(queueName: string): Promise<void> {
-  await deleteDB(databaseName(queueName))
+  await result(indexedDB.deleteDatabase(databaseName(queueName)))
 }

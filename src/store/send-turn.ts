@@ -4,9 +4,9 @@
  * an outcome is recorded only while owner and `claims` still match (fencing). Network jobs
  * are never claimed by the CPU scheduler (the `next` index starts with the kind).
  */
-import { unwrap } from 'idb'
 import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
+import { result } from './idb.js'
 import { jobRange, PAUSED_KEY } from './jobs.js'
 import { applyClaims, flushMarks, getJobs, holds, jobStores, putChanged, putJob } from './records.js'
 import { nextDue, QUEUED, RUNNING } from './requests.js'
@@ -64,12 +64,12 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
   return write(db, ['jobs', 'meta', 'unseen', 'bodies'], 'relaxed', 'Could not record and claim network jobs.', async (tx) => {
     const jobs = tx.objectStore('jobs')
     const stores = jobStores(tx)
-    const bodyStore = unwrap(tx.objectStore('bodies')) as IDBObjectStore
+    const bodies = tx.objectStore('bodies')
     const ids = [...new Set([...outcomes, ...started, ...release].map((r) => r.id))]
     const [paused, due, running, read] = await Promise.all([
-      tx.objectStore('meta').get(PAUSED_KEY),
-      jobs.index(INDEX.due).getAll(IDBKeyRange.upperBound(now)),
-      input.recover === 'all' ? jobs.index(INDEX.state).getAll(RUNNING) : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
+      result(tx.objectStore('meta').get(PAUSED_KEY)),
+      result(jobs.index(INDEX.due).getAll(IDBKeyRange.upperBound(now))),
+      result(input.recover === 'all' ? jobs.index(INDEX.state).getAll(RUNNING) : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now))),
       getJobs(jobs, ids),
     ])
     const current = new Map<string, JobRecord>()
@@ -86,7 +86,7 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
       settled.push(next)
       current.set(id, next)
       // A completed request is never sent again (retry() takes failed and cancelled jobs only): its body goes.
-      if (next.state === 'completed') bodyStore.delete(jobRange(next.id))
+      if (next.state === 'completed') bodies.delete(jobRange(next.id))
     })
     putChanged(stores, ids, read, current)
     for (const record of due) if (record.kind === 'network') putJob(stores, transition.promote(record))
@@ -100,7 +100,7 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     }
     // Requests run in order: this read sees the outcomes, promotions and recoveries above.
     // pause() holds network jobs too (the flag is in the store, so the service worker sees it).
-    const head = limit + input.ahead > 0 && paused !== true ? await jobs.index(INDEX.next).getAll(QUEUED, limit + input.ahead) : []
+    const head = limit + input.ahead > 0 && paused !== true ? await result(jobs.index(INDEX.next).getAll(QUEUED, limit + input.ahead)) : []
     let aheadBytes = 0
     const claimed: JobRecord[] = []
     for (const [i, record] of head.entries()) {
@@ -114,10 +114,9 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     }
     for (const record of claimed) putJob(stores, record)
     flushMarks(stores)
-    const bodies = tx.objectStore('bodies')
     const [nextDueAt, chunks] = await Promise.all([
       nextDue(jobs.index(INDEX.due), now),
-      Promise.all(claimed.map((r) => ((r.payload as { bodySize?: number }).bodySize ? bodies.getAll(jobRange(r.id)) : []))),
+      Promise.all(claimed.map((r) => ((r.payload as { bodySize?: number }).bodySize ? result(bodies.getAll(jobRange(r.id))) : []))),
     ])
     return { settled, claimed, bodies: new Map(claimed.map((r, i) => [r.id, chunks[i] ?? []])), stalled, nextDueAt }
   })

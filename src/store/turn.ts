@@ -23,9 +23,10 @@
  */
 import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
+import { result } from './idb.js'
 import { INDEX, type Database } from './schema.js'
 import { applyClaims, flushMarks, getJobs, holds, jobStores, putChanged, putJob } from './records.js'
-import { quiet, write } from './transact.js'
+import { write } from './transact.js'
 
 /** Queued CPU jobs (network jobs are claimed by the sender: src/net/). */
 const QUEUED = IDBKeyRange.bound(['cpu', -Infinity, -Infinity], ['cpu', Infinity, Infinity])
@@ -97,20 +98,19 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const jobs = tx.objectStore('jobs')
     const logs = tx.objectStore('logs')
     const stores = jobStores(tx)
-    const pending: Promise<unknown>[] = []
 
     // 1. Everything this turn needs to read, at once.
     const { started, release } = input
     // Outcomes first: their records are put, and their unseen marks listed, in the order they ended.
     const ids = [...new Set([...outcomes, ...started, ...reports, ...release].map((r) => r.id))]
-    const head = (): Promise<JobRecord[]> => (input.claim > 0 ? jobs.index(INDEX.next).getAll(QUEUED, input.claim) : Promise.resolve([]))
+    const head = (): Promise<JobRecord[]> => (input.claim > 0 ? result(jobs.index(INDEX.next).getAll(QUEUED, input.claim)) : Promise.resolve([]))
     const [read, lineCounts, due, orphans, firstHead] = await Promise.all([
       getJobs(jobs, ids),
-      Promise.all(reports.map((r) => (r.logs.length ? logs.count(IDBKeyRange.bound([r.id, -Infinity], [r.id, Infinity])) : 0))),
-      jobs.index(INDEX.due).getAll(IDBKeyRange.upperBound(now)),
-      input.recoverForeign
-        ? jobs.index(INDEX.state).getAll(IDBKeyRange.bound(['running'], ['running', []]))
-        : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
+      Promise.all(reports.map((r) => (r.logs.length ? result(logs.count(IDBKeyRange.bound([r.id, -Infinity], [r.id, Infinity]))) : 0))),
+      result(jobs.index(INDEX.due).getAll(IDBKeyRange.upperBound(now))),
+      result(
+        input.recoverForeign ? jobs.index(INDEX.state).getAll(IDBKeyRange.bound(['running'], ['running', []])) : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
+      ),
       head(),
     ])
     const current = new Map<string, JobRecord>()
@@ -126,7 +126,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
       for (const line of report.logs) {
         if (seq > logLimit) break
         const message = seq === logLimit ? `[errand] log limit of ${logLimit} lines reached: later lines are dropped.` : line.message
-        pending.push(quiet(logs.put({ jobId: report.id, seq, at: line.at, message })))
+        logs.put({ jobId: report.id, seq, at: line.at, message })
         seq++
       }
     })
@@ -164,24 +164,25 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     flushMarks(stores)
     // The worker needs the payload: one read for each kept apart and not held, after the record was put without it.
     const payloads = tx.objectStore('payloads')
+    const reads: Promise<unknown>[] = []
     for (const record of claimed.filter((r) => r.payloadApart)) {
       const held = input.takeHeld(record.id)
       if (held) record.payload = held.payload
-      else pending.push(payloads.get(record.id).then((payload) => (record.payload = payload)))
+      else reads.push(result(payloads.get(record.id)).then((payload) => (record.payload = payload)))
     }
 
     // 4. When to wake up next: needed only when the scheduler may go to sleep.
     let wakeAt: number | undefined
     if (input.wantWakeAt || claimed.length < input.claim) {
       const [nextDue, nextLease] = await Promise.all([
-        jobs.index(INDEX.due).openKeyCursor(IDBKeyRange.lowerBound(now, true)),
+        result(jobs.index(INDEX.due).openKeyCursor(IDBKeyRange.lowerBound(now, true))),
         // Future expiries only: one of our own leases that lapsed must not make us spin.
-        input.watchLeases ? jobs.index(INDEX.lease).openKeyCursor(IDBKeyRange.lowerBound(now, true)) : undefined,
+        input.watchLeases ? result(jobs.index(INDEX.lease).openKeyCursor(IDBKeyRange.lowerBound(now, true))) : undefined,
       ])
-      const candidates = [nextDue?.key, nextLease?.key].filter((at): at is number => at !== undefined)
+      const candidates = [nextDue?.key, nextLease?.key].filter((at): at is number => typeof at === 'number')
       if (candidates.length) wakeAt = Math.min(...candidates)
     }
-    await Promise.all(pending)
+    await Promise.all(reads)
     const promotedPriority = due.length ? Math.min(...due.map((r) => r.priority)) : undefined
     return { settled, released, claimed, stalled, promotedPriority, wakeAt, wakeKnown: input.wantWakeAt || claimed.length < input.claim }
   })

@@ -23,7 +23,7 @@
  * - A failed turn loses nothing silently: its outcomes are retried one per turn, and a
  *   result that cannot be stored fails that attempt with the storage error instead.
  */
-import { serializeError, type ErrandError } from '../core/errors.js'
+import { serializeError, UnrecoverableError, type ErrandError } from '../core/errors.js'
 import { MAX_TIMER_MS } from '../core/options.js'
 import { announcement, type QueueMessage } from '../core/events.js'
 import { toJob, type JobRecord } from '../core/job.js'
@@ -218,6 +218,14 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   }
 
   const dispatch = (record: JobRecord): void => {
+    if (record.payloadApart && record.payload === undefined) {
+      // A payload kept apart holds 256 KiB of buffers, never nothing: its row in store `payloads` was
+      // deleted outside errand. Run, the handler would get nothing; the attempt fails at once, and says why.
+      const error = new UnrecoverableError(`The payload of job "${record.name}" (${record.id}) is gone from the database (its row in store "payloads" was deleted outside errand), so the job cannot run.`)
+      outcomes.push({ id: record.id, owner, claim: record.claims, ok: false, error: serializeError(error) })
+      wake()
+      return
+    }
     const at = Date.now()
     const transfer = collectTransferables(record.payload)
     // Announced first, and posted to other tabs at once if the payload has buffers: they move to the worker in pool.run().

@@ -142,6 +142,26 @@ test('an outcome of a job kept apart that no page saw is replayed later with its
   await expect.poll(async () => stored(name, job.id), { timeout: 5000 }).toEqual({ record: undefined, payload: undefined })
 })
 
+test('a job whose payload row was deleted outside errand fails at once (UNRECOVERABLE, one attempt of 3) without running; the next job runs', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const orphan = await queue.add('digest', { buffer: pattern(512 * KiB, 5) }, { attempts: 3 })
+  const next = await queue.add('digest', { buffer: pattern(4 * KiB, 9) })
+  const db = await openDB(`errand:${queue.name}`)
+  await db.delete('payloads', orphan.id)
+  db.close()
+  const started: string[] = []
+  queue.on('started', ({ job }) => started.push(job.id))
+  await queue.start()
+  const error = await orphan.result().catch((e: unknown) => e)
+  expect(error).toMatchObject({ name: 'JobFailedError', attempts: 1 })
+  const record = await queue.get(orphan.id)
+  expect(record?.state).toBe('failed')
+  expect(record?.errors).toEqual([expect.objectContaining({ code: 'UNRECOVERABLE', message: expect.stringContaining('is gone from the database') })])
+  await expect(next.result()).resolves.toMatchObject({ length: 4 * KiB, attempt: 1 })
+  expect(started).toEqual([next.id]) // the orphan never reached a worker
+})
+
 test('bad `transfer` input is refused with a typed error, and nothing is added or detached', async () => {
   const queue = testQueue()
   await queue.pause()

@@ -1,5 +1,5 @@
 // Size of what an app ships: each public entry of the BUILT package (dist/) bundled with
-// its dependencies (idb) by Vite as an app would, minified, gzipped. What the app
+// its dependencies, if any, by Vite as an app would, minified, gzipped. What the app
 // downloads at start is measured apart from the chunks the entry loads later with import().
 // `node scripts/size.mjs` checks the budgets, which apply to what is downloaded at start
 // (run by `npm test` after the build); `npm run bench` reports the same figures.

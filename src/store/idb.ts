@@ -9,7 +9,11 @@
  * transaction commit half-done.
  */
 
-/** A request's result: resolves in its success event, rejects with its error. */
+/**
+ * A request's result: resolves in its success event, rejects with its error. It takes the
+ * request's `onsuccess` and `onerror`: one `result()` per request at a time (walk() asks
+ * again only after the cursor moved on).
+ */
 export function result<T>(request: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     request.onsuccess = () => resolve(request.result)
@@ -46,20 +50,21 @@ export interface Cursor<V> extends IDBCursorWithValue {
   update(value: V): IDBRequest<IDBValidKey>
 }
 
-type Query = IDBValidKey | IDBKeyRange | null
-
-/** What reads of an index or a store return, for records of type V with primary keys K. */
-export interface Source<V, K extends IDBValidKey = IDBValidKey> {
-  get(query: IDBValidKey | IDBKeyRange): IDBRequest<V | undefined>
-  getAll(query?: Query, count?: number): IDBRequest<V[]>
-  getAllKeys(query?: Query, count?: number): IDBRequest<K[]>
-  count(query?: Query): IDBRequest<number>
-  openCursor(query?: Query, direction?: IDBCursorDirection): IDBRequest<Cursor<V> | null>
-  openKeyCursor(query?: Query, direction?: IDBCursorDirection): IDBRequest<IDBCursor | null>
+/**
+ * What reads of an index or a store return, for records of type V with primary keys K, looked
+ * up by keys Q (an index's keys are not typed: IDBValidKey).
+ */
+export interface Source<V, K extends IDBValidKey = IDBValidKey, Q extends IDBValidKey = IDBValidKey> {
+  get(query: Q | IDBKeyRange): IDBRequest<V | undefined>
+  getAll(query?: Q | IDBKeyRange | null, count?: number): IDBRequest<V[]>
+  getAllKeys(query?: Q | IDBKeyRange | null, count?: number): IDBRequest<K[]>
+  count(query?: Q | IDBKeyRange | null): IDBRequest<number>
+  openCursor(query?: Q | IDBKeyRange | null, direction?: IDBCursorDirection): IDBRequest<Cursor<V> | null>
+  openKeyCursor(query?: Q | IDBKeyRange | null, direction?: IDBCursorDirection): IDBRequest<IDBCursor | null>
 }
 
 /** An object store of records of type V, keyed K, with the indexes named I. */
-export interface Store<V, K extends IDBValidKey, I extends string = never> extends Source<V, K> {
+export interface Store<V, K extends IDBValidKey, I extends string = never> extends Source<V, K, K> {
   put(value: V, key?: K): IDBRequest<IDBValidKey>
   add(value: V, key?: K): IDBRequest<IDBValidKey>
   delete(query: K | IDBKeyRange): IDBRequest<undefined>

@@ -19,7 +19,7 @@ import { newOwnerId } from '../core/ids.js'
 import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { result, walk } from './idb.js'
-import type { Stores, Tx } from './schema.js'
+import type { ReadOnly, Stores, Tx } from './schema.js'
 
 export interface JobStores {
   jobs: Stores['jobs']
@@ -140,7 +140,7 @@ export const markOf = (record: JobRecord): Mark | undefined => (record.finishedA
  * range is mostly theirs), at most twice as many records as asked; ids the range read did
  * not cover are read one by one. A record that is absent (removed) comes back undefined.
  */
-export async function getJobs(jobs: Stores['jobs'], ids: readonly string[]): Promise<(JobRecord | undefined)[]> {
+export async function getJobs(jobs: ReadOnly<Stores['jobs']>, ids: readonly string[]): Promise<(JobRecord | undefined)[]> {
   const get = (id: string) => result(jobs.get(id))
   if (ids.length <= 2) return Promise.all(ids.map(get))
   const sorted = [...ids].sort()
@@ -153,6 +153,6 @@ export async function getJobs(jobs: Stores['jobs'], ids: readonly string[]): Pro
 }
 
 /** Puts back the payloads kept apart (store `payloads`) into `records` read in the same transaction. */
-export async function joinPayloads(payloads: Stores['payloads'], records: readonly (JobRecord | undefined)[]): Promise<void> {
+export async function joinPayloads(payloads: ReadOnly<Stores['payloads']>, records: readonly (JobRecord | undefined)[]): Promise<void> {
   await Promise.all(records.map(async (record) => record?.payloadApart && (record.payload = await result(payloads.get(record.id)))))
 }

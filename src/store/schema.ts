@@ -46,8 +46,18 @@ export interface Stores {
 
 export type StoreName = keyof Stores
 
-/** A transaction over the stores S, whose objectStore() knows what each holds. */
-export type Tx<S extends StoreName> = Omit<IDBTransaction, 'objectStore'> & { objectStore<N extends S>(name: N): Stores[N] }
+/** A store as a readonly transaction gives it: reads only. */
+export type ReadOnly<T> = Omit<T, 'put' | 'add' | 'delete'>
+
+/**
+ * A transaction over the stores S (readwrite unless M says otherwise), whose objectStore() knows
+ * what each holds. `scope` exists only in the types: a transaction over fewer stores is not
+ * accepted where one over more is needed.
+ */
+export type Tx<S extends StoreName, M extends IDBTransactionMode = 'readwrite'> = Omit<IDBTransaction, 'objectStore'> & {
+  objectStore<N extends S>(name: N): M extends 'readonly' ? ReadOnly<Stores[N]> : Stores[N]
+  readonly scope?: (name: S) => void
+}
 
 export type Database = IDBDatabase
 
@@ -85,7 +95,7 @@ export async function openDatabase(queueName: string, hooks: OpenHooks): Promise
       db.close()
       hooks.onVersionChange(newVersion === null)
     }
-    db.onclose = hooks.onTerminated
+    db.onclose = () => hooks.onTerminated()
     return db
   } catch (error) {
     throw mapStorageError(error, `Could not open the database of queue "${queueName}".`)

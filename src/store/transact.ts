@@ -3,23 +3,22 @@ import { committed } from './idb.js'
 import type { Database, StoreName, Tx } from './schema.js'
 
 /**
- * Runs `body` in one readwrite transaction and resolves once it has committed.
- * `body` must await nothing but requests of `tx` (anything else lets the transaction
- * auto-commit half-done). Requests whose result is not needed are issued without a
- * promise: one that fails aborts the transaction, and that is what we report. A
- * synchronous throw inside `body` (DataCloneError from put()) does not abort a
- * transaction by itself, so we abort: all or nothing.
+ * Runs `body` in one transaction and resolves once it has committed. `body` must await
+ * nothing but requests of `tx` (anything else lets the transaction auto-commit half-done).
+ * Requests whose result is not needed are issued without a promise: one that fails aborts
+ * the transaction, and that is what we report. A synchronous throw inside `body`
+ * (DataCloneError from put()) does not abort a transaction by itself, so we abort: all or nothing.
  */
-export async function write<S extends StoreName, T>(db: Database, stores: S[], durability: 'strict' | 'relaxed', what: string, body: (tx: Tx<S>) => Promise<T>): Promise<T> {
+async function run<S extends StoreName, M extends IDBTransactionMode, T>(db: Database, stores: S[], mode: M, durability: 'strict' | 'relaxed', what: string, body: (tx: Tx<S, M>) => Promise<T>): Promise<T> {
   let tx: IDBTransaction
   try {
-    tx = db.transaction(stores, 'readwrite', { durability })
+    tx = db.transaction(stores, mode, { durability })
   } catch (error) {
     throw mapStorageError(error, what)
   }
   const done = committed(tx)
   try {
-    const value = await body(tx as unknown as Tx<S>)
+    const value = await body(tx as unknown as Tx<S, M>)
     await done
     return value
   } catch (error) {
@@ -33,14 +32,8 @@ export async function write<S extends StoreName, T>(db: Database, stores: S[], d
   }
 }
 
-export async function read<S extends StoreName, T>(db: Database, stores: S[], what: string, body: (tx: Tx<S>) => Promise<T>): Promise<T> {
-  try {
-    const tx = db.transaction(stores, 'readonly')
-    const done = committed(tx)
-    const value = await body(tx as unknown as Tx<S>)
-    await done
-    return value
-  } catch (error) {
-    throw mapStorageError(error, what)
-  }
-}
+export const write = <S extends StoreName, T>(db: Database, stores: S[], durability: 'strict' | 'relaxed', what: string, body: (tx: Tx<S>) => Promise<T>): Promise<T> =>
+  run(db, stores, 'readwrite', durability, what, body)
+
+export const read = <S extends StoreName, T>(db: Database, stores: S[], what: string, body: (tx: Tx<S, 'readonly'>) => Promise<T>): Promise<T> =>
+  run(db, stores, 'readonly', 'relaxed', what, body)

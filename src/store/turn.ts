@@ -168,7 +168,11 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     for (const record of claimed.filter((r) => r.payloadApart)) {
       const held = input.takeHeld(record.id)
       if (held) record.payload = held.payload
-      else reads.push(result(payloads.get(record.id)).then((payload) => (record.payload = payload)))
+      else {
+        const read = result(payloads.get(record.id)).then((payload) => (record.payload = payload))
+        read.catch(() => {}) // awaited below; if the transaction aborts before, write() reports why
+        reads.push(read)
+      }
     }
 
     // 4. When to wake up next: needed only when the scheduler may go to sleep.

@@ -26,7 +26,7 @@ import { registerBus } from './watch.js'
 import { createNetwork } from './network.js'
 import { checkRequestOptions, encodeRequest, REQUEST_OPTION_KEYS } from '../net/encode.js'
 import { REQUEST_JOB, type StoredRequest } from '../net/types.js'
-import type { AnyJobHandleOf, Queue, QueueOptions } from './types.js'
+import type { AddAllItem, AnyJobHandleOf, Queue, QueueOptions } from './types.js'
 
 const CLOSED_BECAUSE: Record<CloseReason, (name: string) => string> = {
   closed: (name) => `Queue "${name}" is closed. Open it again with openQueue().`,
@@ -286,17 +286,18 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
       const [handle] = await insert([build(jobName, payload, options, Date.now())])
       return handle as never
     },
-    async addAll(items) {
+    async addAll(input) {
       if (closeReason) throw closedError()
-      if (!Array.isArray(items)) throw invalidOption('items', 'an array of { name, payload, options }', items)
+      if (!Array.isArray(input)) throw invalidOption('items', 'an array of { name, payload, options }', input)
+      const items: readonly AddAllItem<J>[] = input
       const now = Date.now()
       const built = items.map((item, i) => {
         if (typeof item !== 'object' || item === null) throw invalidOption(`items[${i}]`, 'an object { name, payload, options }', item)
         checkKeys(`items[${i}].`, item, ['name', 'payload', 'options'])
         return build(item.name, item.payload, item.options, now)
       })
-      if (built.length === 0) return []
-      return insert(built)
+      // Typed by AddAllHandles: the handles come in the order of the items.
+      return (built.length === 0 ? [] : await insert(built)) as never
     },
     async request(input, init, options = {}) {
       if (closeReason) throw closedError()

@@ -168,6 +168,11 @@ export interface ListOptions {
 /** One item of `queue.addAll()`. */
 export type AddAllItem<J> = { [N in JobName<J>]: { name: N; payload: JobPayload<J, N>; options?: JobOptions } }[JobName<J>]
 
+/** The handles `queue.addAll(items)` resolves with, in the order of `items`, each typed by its item's name. */
+export type AddAllHandles<J, I extends readonly AddAllItem<J>[]> = {
+  -readonly [K in keyof I]: I[K] extends { name: infer N extends JobName<J> } ? JobHandle<JobPayload<J, N>, JobResult<J, N>, N> : never
+}
+
 /** A persistent, typed job queue in IndexedDB. Create it with `openQueue()`. */
 export interface Queue<J = JobDefinitions> {
   readonly name: string
@@ -199,8 +204,11 @@ export interface Queue<J = JobDefinitions> {
   readonly mode: NetworkMode
   /** What this browser gives errand (service worker, Background Sync, Web Locks, persisted storage) and the mode in use. */
   capabilities(): Promise<Capabilities>
-  /** Adds many jobs in one transaction: all are added, or none. */
-  addAll(items: readonly AddAllItem<J>[]): Promise<AnyJobHandleOf<J>[]>
+  /**
+   * Adds many jobs in one transaction: all are added, or none. The handles come in the order of
+   * `items`, each typed by its item's name (a list written inline is typed item by item).
+   */
+  addAll<const I extends readonly AddAllItem<J>[] | []>(items: I): Promise<AddAllHandles<J, I>>
   /** A snapshot of one job, or undefined. */
   get(id: string): Promise<AnyJobOf<J> | undefined>
   /** Re-attaches a handle to a job (for example after a reload), or undefined if there is no such job. */

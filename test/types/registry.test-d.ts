@@ -2,7 +2,7 @@
 // expect-error directive below marks a mistake users make; if one stopped being an error, tsc fails.
 import { expectTypeOf } from 'vitest'
 import { defineJobs } from '../../src/worker.js'
-import { openQueue, type HttpResponse, type Job, type JobHandle, type StoredRequest } from '../../src/index.js'
+import { openQueue, type AddAllItem, type HttpResponse, type Job, type JobHandle, type StoredRequest } from '../../src/index.js'
 
 const jobs = defineJobs({
   async thumbnail(input: { file: Blob; size: number }, ctx) {
@@ -47,7 +47,17 @@ async function typed() {
     { name: 'sum', payload: { values: [1] } },
     { name: 'thumbnail', payload: { file, size: 1 }, options: { priority: 1 } },
   ])
-  expectTypeOf(handles[0]!.name).toEqualTypeOf<'thumbnail' | 'sum' | 'ping'>()
+  // A list written inline is typed item by item, in order.
+  expectTypeOf(handles).toEqualTypeOf<[JobHandle<{ values: number[] }, number, 'sum'>, JobHandle<{ file: Blob; size: number }, { blob: Blob; width: number }, 'thumbnail'>]>()
+  expectTypeOf(await handles[0].result()).toEqualTypeOf<number>()
+  // A list of one kind, built with map(): handles of that kind, no cast.
+  const sums = await queue.addAll([[1], [2, 3]].map((values) => ({ name: 'sum' as const, payload: { values } })))
+  expectTypeOf(sums).toEqualTypeOf<JobHandle<{ values: number[] }, number, 'sum'>[]>()
+  expectTypeOf(await Promise.all(sums.map((h) => h.result()))).toEqualTypeOf<number[]>()
+  // A list of several kinds: each handle is one of them.
+  const mixed: AddAllItem<Jobs>[] = []
+  expectTypeOf((await queue.addAll(mixed))[0]!.name).toEqualTypeOf<'thumbnail' | 'sum' | 'ping'>()
+  expectTypeOf(await queue.addAll([])).toEqualTypeOf<[]>()
   // @ts-expect-error: payload does not match the name
   await queue.addAll([{ name: 'sum', payload: { file, size: 1 } }])
 

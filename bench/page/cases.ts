@@ -266,6 +266,40 @@ export async function cpu(rep: number, { jobs, iterations, concurrency }: { jobs
   return f
 }
 
+/**
+ * Not a case: where the time of case 4 goes (bench/tools/cpu-timeline.mjs). `jobs` CPU jobs on a
+ * pool of `concurrency` workers, `reps` times, each phase on the clock shared with the workers:
+ * addAll(), until the first job starts, each worker's gaps between two jobs, the jobs' own
+ * durations, and from the last job's end to the last result().
+ */
+export async function cpuTimeline({ jobs, iterations, concurrency, reps }: { jobs: number; iterations: number; concurrency: number; reps: number }) {
+  const queue = await warmQueue('cpu-timeline', { concurrency })
+  const batch = () => queue.addAll(Array.from({ length: jobs }, () => ({ name: 'cpuStamped' as const, payload: { iterations } })))
+  await Promise.all((await batch()).map((h) => h.result())) // warm the workers' compiled code
+  const out = []
+  for (let rep = 0; rep < reps; rep++) {
+    const start = clock()
+    const handles = await batch()
+    const added = clock()
+    const runs = await Promise.all(handles.map((h) => h.result()))
+    const done = clock()
+    const byWorker = new Map<number, typeof runs>()
+    for (const run of runs) byWorker.set(run.worker, [...(byWorker.get(run.worker) ?? []), run])
+    const gaps = [...byWorker.values()].flatMap((list) => list.sort((a, b) => a.start - b.start).slice(1).map((run, i) => run.start - list[i]!.end))
+    const lastEnd = Math.max(...runs.map((r) => r.end))
+    out.push({
+      totalMs: done - start,
+      addAllMs: added - start,
+      firstStartMs: Math.min(...runs.map((r) => r.start)) - start,
+      gapsMs: gaps,
+      durationsMs: runs.map((r) => r.end - r.start),
+      lastResultMs: done - lastEnd,
+    })
+  }
+  await queue.close()
+  return out
+}
+
 /** Case 5 keeps its queue between calls: the driver measures the heap in between. */
 const scale: { queue: Queue<Jobs> | undefined; raw: RawDb | undefined } = { queue: undefined, raw: undefined }
 

@@ -3,6 +3,9 @@
 import { defineJobs, serveJobs } from 'errand/worker'
 import { clock, cpuWork } from './work'
 
+/** Tells this worker apart from the others of its pool. */
+const WORKER = Math.random()
+
 export const jobs = defineJobs({
   /** Nothing: the throughput and claim cases. */
   noop(_input: number) {
@@ -15,6 +18,12 @@ export const jobs = defineJobs({
   /** About 50 ms of pure-JS work (the page calibrates `iterations`). */
   cpu(input: { iterations: number }) {
     return cpuWork(input.iterations)
+  },
+  /** cpu, stamped: when it started and ended on the shared clock, and which worker ran it (bench/tools/cpu-timeline.mjs). */
+  cpuStamped(input: { iterations: number }) {
+    const start = clock()
+    cpuWork(input.iterations)
+    return { start, end: clock(), worker: WORKER }
   },
   /** Hands a large buffer back: the transfer case. */
   bounce(input: { buffer: ArrayBuffer }) {

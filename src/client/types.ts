@@ -208,7 +208,7 @@ export interface Queue<J = JobDefinitions> {
    * Adds many jobs in one transaction: all are added, or none. The handles come in the order of
    * `items`, each typed by its item's name (a list written inline is typed item by item).
    */
-  addAll<const I extends readonly AddAllItem<J>[] | []>(items: I): Promise<AddAllHandles<J, I>>
+  addAll<I extends readonly AddAllItem<J>[] | []>(items: I): Promise<AddAllHandles<J, I>>
   /** A snapshot of one job, or undefined. */
   get(id: string): Promise<AnyJobOf<J> | undefined>
   /** Re-attaches a handle to a job (for example after a reload), or undefined if there is no such job. */

@@ -19,7 +19,9 @@
  * - `ready` never holds a job behind one of a better priority: a better job added or
  *   promoted makes the next turn release `ready` and claim again. Pausing and stopping
  *   release it too.
- * - Progress and logs of a job are written no later than its outcome.
+ * - Progress and logs of a job are written no later than its outcome. Its start mark waits up
+ *   to START_MARK_MS for a turn that happens anyway: a short job's start and outcome are
+ *   one write, and its `result()` does not wait behind a turn for the mark.
  * - A failed turn loses nothing silently: its outcomes are retried one per turn, and a
  *   result that cannot be stored fails that attempt with the storage error instead.
  */
@@ -75,6 +77,13 @@ export interface Scheduler {
 
 const MAX_PREFETCH = 256
 const PRUNE_DELAY_MS = 1000
+/**
+ * How long start marks wait for a turn that happens anyway: a job that ends sooner has its
+ * start and its outcome written together, instead of a turn for the mark that its outcome
+ * must then wait behind. Until its mark is written, a job whose leader dies is released, not
+ * counted as a stall: this is how much longer that window gets.
+ */
+const START_MARK_MS = 5
 
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const { db, owner, pool, clock, leaseMs, maxStalls, logLimit, emit } = options
@@ -121,7 +130,18 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     } while (again && !(stopping && nothingPending()))
   }
 
-  const nothingPending = (): boolean => outcomes.length === 0 && reports.size === 0 && starts.length === 0 && !(releaseReady && ready.length)
+  /** Something that cannot wait for the next turn: outcomes, progress and logs, claims to give back. */
+  const needsTurn = (): boolean => outcomes.length > 0 || reports.size > 0 || (releaseReady && ready.length > 0)
+  const nothingPending = (): boolean => !needsTurn() && starts.length === 0
+
+  let cancelMark: (() => void) | undefined
+  /** Start marks go with the next turn, which comes within START_MARK_MS. */
+  const markSoon = (): void => {
+    cancelMark ??= clock.after(START_MARK_MS, () => {
+      cancelMark = undefined
+      if (starts.length) wake()
+    })
+  }
 
   const turn = async (): Promise<void> => {
     const batch = isolate ? outcomes.splice(0, 1) : outcomes.splice(0)
@@ -172,7 +192,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       wasIdle = idle
       // A busy turn skips reading the next wake-up time: the next outcome brings another turn.
       if (!stopping && result.wakeKnown) sleepUntil(result.wakeAt)
-      if (!nothingPending()) again = true
+      if (needsTurn()) again = true
+      else if (starts.length) markSoon()
     } catch (error) {
       // Nothing of a failed turn is dropped: start marks, reports and claims to give back wait for the next one.
       starts.unshift(...started)
@@ -244,7 +265,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     running.set(record.id, { runId, record })
     starts.push({ id: record.id, claim: record.claims, at })
     void outcome.then((result) => onOutcome(record, runId, result))
-    wake()
+    markSoon()
   }
 
   const onReport = (record: JobRecord, batch: WorkerReport[]): void => {
@@ -329,6 +350,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       if (stopping) return
       stopping = true
       cancelWake()
+      cancelMark?.()
       stopRenewing()
       clearTimeout(pruneTimer)
       pool.terminate()

@@ -134,3 +134,39 @@ test('a released, never-started claim of a dead leader is not announced as retry
   await expect((await leader.job(job.id))!.result()).resolves.toBe(3)
   expect(retrying).toEqual([])
 })
+
+/** Counts the scheduler's turns (readwrite transactions over `logs`, which only a turn takes) while `work` runs. */
+async function countTurns(work: () => Promise<void>): Promise<number> {
+  let turns = 0
+  const original = IDBDatabase.prototype.transaction
+  IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+    const [stores, mode] = args
+    if (mode === 'readwrite' && [stores].flat().includes('logs')) turns++
+    return original.apply(this, args)
+  } as IDBDatabase['transaction']
+  try {
+    await work()
+  } finally {
+    IDBDatabase.prototype.transaction = original
+  }
+  return turns
+}
+
+test('a job that ends at once has its start and outcome written by one turn (two turns from add() to result()); a long one has its start written while it runs', async () => {
+  const queue = testQueue()
+  await (await queue.add('noop', undefined)).result() // the leader and its worker are up
+  await queue.onIdle()
+  // Without the wait for a turn that happens anyway, every job takes three: claim, start mark, outcome.
+  const perJob: number[] = []
+  for (let i = 0; i < 20; i++) {
+    perJob.push(await countTurns(async () => void (await (await queue.add('noop', undefined)).result())))
+  }
+  expect(Math.max(...perJob)).toBeLessThanOrEqual(3)
+  // A no-op ends well within the 5 ms a start mark waits, but a loaded machine may delay some: one of 20 suffices.
+  expect(perJob.filter((turns) => turns === 2).length).toBeGreaterThan(0)
+
+  const long = await queue.add('busyLoop', { ms: 600 })
+  await expect.poll(async () => (await queue.get(long.id))?.startedAt, { timeout: 500, interval: 20 }).toBeTypeOf('number')
+  expect((await queue.get(long.id))?.state).toBe('running')
+  await expect(long.result()).resolves.toBe('finished')
+})

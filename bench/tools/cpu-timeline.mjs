@@ -5,22 +5,12 @@
 // cores), and the wait from the last job's end to the last result().
 //
 //   npm run build && npx vite build -c bench/page/vite.config.ts && node bench/tools/cpu-timeline.mjs [reps]
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright'
-import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium.mjs'
-import { startStaticServer } from '../../scripts/static-server.mjs'
+import { openBenchPage } from './bench-page.mjs'
 
 const reps = Number(process.argv[2] ?? 8)
-const server = await startStaticServer({ root: fileURLToPath(new URL('../page/dist', import.meta.url)) })
-const profile = await mkdtemp(join(tmpdir(), 'errand-cpu-timeline-'))
-const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true })
+const { page, close } = await openBenchPage(fileURLToPath(new URL('../page/dist', import.meta.url)))
 try {
-  const page = context.pages()[0] ?? (await context.newPage())
-  await page.goto(`${server.url}/`)
-  await page.waitForFunction(() => 'errandBench' in window)
   const { iterations, ms } = await page.evaluate(() => window.errandBench.calibrateCpu(60))
   console.log(`calibration: ${iterations} iterations take ${ms.toFixed(1)} ms on the main thread`)
   const runs = await page.evaluate(([n, r]) => window.errandBench.cpuTimeline({ jobs: 16, iterations: n, concurrency: 2, reps: r }), [iterations, reps])
@@ -31,7 +21,5 @@ try {
     console.log(`${f(r.totalMs)}  ${f(r.addAllMs)}  ${f(r.firstStartMs)}       ${f(sum(r.gapsMs))} ${f(Math.max(...r.gapsMs))}    ${f(sum(r.durationsMs) / r.durationsMs.length)} ${f(Math.max(...r.durationsMs))}             ${f(r.lastResultMs)}`)
   }
 } finally {
-  await context.close()
-  await server.close()
-  await rm(profile, { recursive: true, force: true })
+  await close()
 }

@@ -6,10 +6,6 @@
 // so run `npm run bench -- --only=network` once first.
 //
 //   node bench/tools/network-cpu.mjs
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium } from 'playwright'
 import { readdirSync, readFileSync } from 'node:fs'
 const chromeTicks = () => {
   let total = 0
@@ -28,14 +24,10 @@ const chromeTicks = () => {
   return { total, by }
 }
 const diff = (a, b) => { const o = {}; for (const k in b.by) o[k] = b.by[k] - (a.by[k] ?? 0); return `chrome ${(b.total - a.total) * 10}ms ${JSON.stringify(o)}` }
-import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium.mjs'
-import { startStaticServer } from '../../scripts/static-server.mjs'
+import { fileURLToPath } from 'node:url'
 import { startNetServer } from '../../scripts/net-server.mjs'
-const server = await startStaticServer({ root: '/work/main/bench/page/dist' })
-const context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), 'p-')), { executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true })
-const page = context.pages()[0] ?? (await context.newPage())
-await page.goto(`${server.url}/`)
-await page.waitForFunction(() => 'errandBench' in window)
+import { openBenchPage } from './bench-page.mjs'
+const { page, close } = await openBenchPage(fileURLToPath(new URL('../page/dist', import.meta.url)))
 const api = await startNetServer()
 const options = { url: `${api.url}/bench`, count: 200, bytes: 10240 }
 const call = (m, ...a) => page.evaluate(([m, a]) => window.errandBench[m](...a), [m, a])
@@ -59,4 +51,5 @@ for (let rep = 0; rep < 4; rep++) {
   const d = await call('networkDirect', options)
   console.log('direct', d.ms.toFixed(0), timeline(t0, Date.now()), diff(c0, chromeTicks()), 'node', (process.cpuUsage(n0).user + process.cpuUsage(n0).system) / 1000 | 0)
 }
-await context.close(); await server.close(); await api.close()
+await close()
+await api.close()

@@ -7,9 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright'
-import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium.mjs'
-import { startStaticServer } from '../../scripts/static-server.mjs'
+import { openBenchPage } from './bench-page.mjs'
 
 const [method = 'throughput', json = '{"jobs":5000,"blocks":1,"concurrency":1}', ...rest] = process.argv.slice(2)
 const args = rest.length ? [JSON.parse(json), ...rest.map((a) => JSON.parse(a))] : [JSON.parse(json)]
@@ -17,13 +15,8 @@ const args = rest.length ? [JSON.parse(json), ...rest.map((a) => JSON.parse(a))]
 const root = await mkdtemp(join(tmpdir(), 'errand-profile-page-'))
 const { build } = await import('vite')
 await build({ configFile: fileURLToPath(new URL('../page/vite.config.ts', import.meta.url)), logLevel: 'warn', build: { minify: false, outDir: root, emptyOutDir: true } })
-const server = await startStaticServer({ root })
-const profileDir = await mkdtemp(join(tmpdir(), 'errand-profile-'))
-const context = await chromium.launchPersistentContext(profileDir, { executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true })
+const { page, context, close } = await openBenchPage(root)
 try {
-  const page = context.pages()[0] ?? (await context.newPage())
-  await page.goto(`${server.url}/`)
-  await page.waitForFunction(() => 'errandBench' in window)
   const cdp = await context.newCDPSession(page)
   await cdp.send('Profiler.enable')
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
@@ -69,8 +62,6 @@ try {
   console.log('\nby call chain:')
   for (const [key, ms] of [...callers.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${ms.toFixed(0).padStart(7)} ms  ${key}`)
 } finally {
-  await context.close()
-  await server.close()
-  await rm(profileDir, { recursive: true, force: true })
+  await close()
   await rm(root, { recursive: true, force: true })
 }

@@ -263,9 +263,10 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       onReport: (batch) => onReport(record, batch),
     })
     running.set(record.id, { runId, record })
+    // Its start mark goes with the next turn: dispatches happen in a turn (whose end sees to
+    // the marks) or on an outcome (which wakes one), so no timer is needed here.
     starts.push({ id: record.id, claim: record.claims, at })
     void outcome.then((result) => onOutcome(record, runId, result))
-    markSoon()
   }
 
   const onReport = (record: JobRecord, batch: WorkerReport[]): void => {

@@ -168,10 +168,11 @@ export interface ListOptions {
 /** One item of `queue.addAll()`. */
 export type AddAllItem<J> = { [N in JobName<J>]: { name: N; payload: JobPayload<J, N>; options?: JobOptions } }[JobName<J>]
 
+/** The handle of one `addAll()` item: of its job, or, for an item typed as several, one of theirs. */
+type HandleFor<J, T> = T extends { name: infer N extends JobName<J> } ? JobHandle<JobPayload<J, N>, JobResult<J, N>, N> : never
+
 /** The handles `queue.addAll(items)` resolves with, in the order of `items`, each typed by its item's name. */
-export type AddAllHandles<J, I extends readonly AddAllItem<J>[]> = {
-  -readonly [K in keyof I]: I[K] extends { name: infer N extends JobName<J> } ? JobHandle<JobPayload<J, N>, JobResult<J, N>, N> : never
-}
+export type AddAllHandles<J, I extends readonly AddAllItem<J>[]> = { -readonly [K in keyof I]: HandleFor<J, I[K]> }
 
 /** A persistent, typed job queue in IndexedDB. Create it with `openQueue()`. */
 export interface Queue<J = JobDefinitions> {

@@ -2,7 +2,7 @@
 // expect-error directive below marks a mistake users make; if one stopped being an error, tsc fails.
 import { expectTypeOf } from 'vitest'
 import { defineJobs } from '../../src/worker.js'
-import { openQueue, type AddAllItem, type HttpResponse, type Job, type JobHandle, type StoredRequest } from '../../src/index.js'
+import { openQueue, type AddAllItem, type AnyJobHandleOf, type HttpResponse, type Job, type JobHandle, type StoredRequest } from '../../src/index.js'
 
 const jobs = defineJobs({
   async thumbnail(input: { file: Blob; size: number }, ctx) {
@@ -56,7 +56,13 @@ async function typed() {
   expectTypeOf(await Promise.all(sums.map((h) => h.result()))).toEqualTypeOf<number[]>()
   // A list of several kinds: each handle is one of them.
   const mixed: AddAllItem<Jobs>[] = []
-  expectTypeOf((await queue.addAll(mixed))[0]!.name).toEqualTypeOf<'thumbnail' | 'sum' | 'ping'>()
+  const some = await queue.addAll(mixed)
+  expectTypeOf(some).toEqualTypeOf<AnyJobHandleOf<Jobs>[]>()
+  const one = some[0]!
+  if (one.name === 'sum') expectTypeOf(await one.result()).toEqualTypeOf<number>()
+  if (one.name === 'thumbnail') expectTypeOf((await one.result()).width).toEqualTypeOf<number>()
+  const readonlyMixed: readonly AddAllItem<Jobs>[] = mixed
+  expectTypeOf(await queue.addAll(readonlyMixed)).toEqualTypeOf<AnyJobHandleOf<Jobs>[]>()
   expectTypeOf(await queue.addAll([])).toEqualTypeOf<[]>()
   // @ts-expect-error: payload does not match the name
   await queue.addAll([{ name: 'sum', payload: { file, size: 1 } }])

@@ -149,6 +149,11 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     reports = new Map()
     const started = starts
     starts = []
+    if (started.length && cancelMark) {
+      // This turn writes the marks the timer waited for: a later dispatch gets its own full wait.
+      cancelMark()
+      cancelMark = undefined
+    }
     const giveBack = releaseReady ? ready : []
     const release = giveBack.map(({ id, claims }) => ({ id, claim: claims }))
     if (releaseReady) ready = []

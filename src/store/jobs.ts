@@ -4,6 +4,7 @@
  * scheduler's own turn is in turn.ts. Its writes, like renewals, commit `relaxed`:
  * losing one to a power cut only re-runs a job, which at-least-once allows.
  */
+import { ErrandError } from '../core/errors.js'
 import { isFinished, type JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { result, walk } from './idb.js'
@@ -42,6 +43,10 @@ export function addJobs(db: Database, records: readonly JobRecord[], bodies?: Re
         // Requests run in order: this read sees the adds above, so one batch dedupes too.
         const existing = await result(store.index(INDEX.key).get(record.activeKey))
         if (existing) {
+          // Its handle is typed by the name asked for: another job's result must not come back under it.
+          if (existing.name !== record.name) {
+            throw new ErrandError('INVALID_STATE', `Key "${record.activeKey}" belongs to unfinished job ${existing.id}, named "${existing.name}", not "${record.name}". Use another key, or finish or remove that job first.`)
+          }
           added.push({ record: existing, existed: true })
           continue
         }

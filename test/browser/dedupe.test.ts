@@ -35,3 +35,19 @@ test('addAll() dedupes keys inside one batch and against the store', async () =>
   expect(handles[2]!.id).toBe(handles[1]!.id)
   expect((await queue.counts()).queued).toBe(2)
 })
+
+test('a key held by an unfinished job of another name is refused with INVALID_STATE, and nothing of the batch is added', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const held = await queue.add('add', { a: 1, b: 1 }, { key: 'k' })
+  await expect(queue.add('echo', 'other', { key: 'k' })).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining(`belongs to unfinished job ${held.id}, named "add"`) })
+  await expect(
+    queue.addAll([
+      { name: 'noop', payload: undefined },
+      { name: 'echo', payload: 'other', options: { key: 'k' } },
+    ]),
+  ).rejects.toMatchObject({ code: 'INVALID_STATE' })
+  expect((await queue.list()).map((j) => j.id)).toEqual([held.id])
+  // The same name still dedupes.
+  expect((await queue.add('add', { a: 5, b: 5 }, { key: 'k' })).id).toBe(held.id)
+})

@@ -25,7 +25,7 @@ import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { result } from './idb.js'
 import { INDEX, type Database } from './schema.js'
-import { applyClaims, flushMarks, getJobs, holds, jobStores, putChanged, putJob } from './records.js'
+import { applyClaims, flushMarks, getJobs, holds, jobStores, joinPayloads, putChanged, putJob } from './records.js'
 import { write } from './transact.js'
 
 /** Queued CPU jobs (network jobs are claimed by the sender: src/net/). */
@@ -163,21 +163,19 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     for (const record of claimed) putJob(stores, record)
     flushMarks(stores)
     // The worker needs the payload: one read for each kept apart and not held, after the record was put without it.
-    const payloads = tx.objectStore('payloads')
-    const reads: Promise<unknown>[] = []
-    for (const record of claimed.filter((r) => r.payloadApart)) {
+    const unheld = claimed.filter((record) => {
+      if (!record.payloadApart) return false
       const held = input.takeHeld(record.id)
       if (held) record.payload = held.payload
-      else {
-        const read = result(payloads.get(record.id)).then((payload) => (record.payload = payload))
-        read.catch(() => {}) // awaited below; if the transaction aborts before, write() reports why
-        reads.push(read)
-      }
-    }
+      return !held
+    })
+    const payloadsRead = joinPayloads(tx.objectStore('payloads'), unheld)
+    payloadsRead.catch(() => {}) // awaited below; if the transaction aborts before, write() reports why
 
     // 4. When to wake up next: needed only when the scheduler may go to sleep.
     let wakeAt: number | undefined
-    if (input.wantWakeAt || claimed.length < input.claim) {
+    const wakeKnown = input.wantWakeAt || claimed.length < input.claim
+    if (wakeKnown) {
       const [nextDue, nextLease] = await Promise.all([
         result(jobs.index(INDEX.due).openKeyCursor(IDBKeyRange.lowerBound(now, true))),
         // Future expiries only: one of our own leases that lapsed must not make us spin.
@@ -186,8 +184,8 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
       const candidates = [nextDue?.key, nextLease?.key].filter((at): at is number => typeof at === 'number')
       if (candidates.length) wakeAt = Math.min(...candidates)
     }
-    await Promise.all(reads)
+    await payloadsRead
     const promotedPriority = due.length ? Math.min(...due.map((r) => r.priority)) : undefined
-    return { settled, released, claimed, stalled, promotedPriority, wakeAt, wakeKnown: input.wantWakeAt || claimed.length < input.claim }
+    return { settled, released, claimed, stalled, promotedPriority, wakeAt, wakeKnown }
   })
 }

@@ -5,7 +5,7 @@ import { openDB } from 'idb'
 import { expect, test } from 'vitest'
 import { createTestQueue } from '../../src/testing.js'
 import type { Jobs } from './fixtures/jobs.worker.js'
-import { fixtureWorker, testQueue } from './helpers.js'
+import { countTransactions, fixtureWorker, testQueue } from './helpers.js'
 
 test('a better-priority job added while others wait starts next, ahead of already claimed ones', async () => {
   const queue = testQueue()
@@ -136,21 +136,7 @@ test('a released, never-started claim of a dead leader is not announced as retry
 })
 
 /** Counts the scheduler's turns (readwrite transactions over `logs`, which only a turn takes) while `work` runs. */
-async function countTurns(work: () => Promise<void>): Promise<number> {
-  let turns = 0
-  const original = IDBDatabase.prototype.transaction
-  IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
-    const [stores, mode] = args
-    if (mode === 'readwrite' && [stores].flat().includes('logs')) turns++
-    return original.apply(this, args)
-  } as IDBDatabase['transaction']
-  try {
-    await work()
-  } finally {
-    IDBDatabase.prototype.transaction = original
-  }
-  return turns
-}
+const countTurns = (work: () => Promise<void>): Promise<number> => countTransactions(work, (stores, mode) => mode === 'readwrite' && stores.includes('logs'))
 
 test('a job that ends at once has its start and outcome written by one turn (two turns from add() to result()); a long one has its start written while it runs', async () => {
   const queue = testQueue()

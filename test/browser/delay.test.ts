@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { testQueue } from './helpers.js'
+import { countTransactions, testQueue } from './helpers.js'
 
 test('a delayed job waits in `delayed` and never starts before its runAt', async () => {
   const queue = testQueue()
@@ -28,17 +28,7 @@ test('a job delayed by 30 days leaves the leader asleep, not turning in a loop',
   await queue.add('noop', undefined, { delay: THIRTY_DAYS })
   await queue.onIdle()
   await new Promise((resolve) => setTimeout(resolve, 200))
-  let transactions = 0
-  const original = IDBDatabase.prototype.transaction
-  IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
-    transactions++
-    return original.apply(this, args)
-  } as IDBDatabase['transaction']
-  try {
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  } finally {
-    IDBDatabase.prototype.transaction = original
-  }
+  const transactions = await countTransactions(() => new Promise((resolve) => setTimeout(resolve, 500)))
   expect(transactions).toBeLessThan(5)
 })
 

@@ -11,3 +11,20 @@ export function testQueue(options: QueueOptions & { name?: string } = {}) {
 }
 
 afterEach(destroyTestQueues)
+
+/** Counts the IndexedDB transactions this page opens while `work` runs, those `which` accepts (all by default). */
+export async function countTransactions(work: () => Promise<unknown>, which: (stores: string[], mode: IDBTransactionMode | undefined) => boolean = () => true): Promise<number> {
+  let count = 0
+  const original = IDBDatabase.prototype.transaction
+  IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+    const [stores, mode] = args
+    if (which(typeof stores === 'string' ? [stores] : [...stores], mode)) count++
+    return original.apply(this, args)
+  } as IDBDatabase['transaction']
+  try {
+    await work()
+  } finally {
+    IDBDatabase.prototype.transaction = original
+  }
+  return count
+}

@@ -14,8 +14,15 @@ type Listener = (message: QueueMessage) => void
  * `bye` when it closes. A page that knows no other page posts nothing: a one-tab app never
  * pays for cloning its events. (A page that missed events while it was not known yet catches
  * up from the store, as with any missed message.)
+ *
+ * One thing a page that was alone must tell a page it meets: that it added jobs meanwhile.
+ * The other page may lead and be asleep since before those adds (its hello, or our answer
+ * to it, was on the way while we added), so the first post to a new peer carries a `nudge`
+ * for the best job added alone of each kind and state: enough to wake a scheduler and kick a
+ * sender, which then read the store. Adds cost nothing on the channel while a page is alone.
  */
 type Presence = { type: 'hello' | 'here' | 'bye'; from: string }
+type Nudge = Extract<ControlMessage, { type: 'nudge' }>
 
 /**
  * On the wire, an outcome says whether the page that announced it had a listener for it, and
@@ -68,6 +75,14 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
   const self = Math.random().toString(36).slice(2)
   /** Other pages known to listen on this channel. */
   const peers = new Set<string>()
+  /** Jobs added while no other page was known: the best of each kind and state, for the next page we meet (see Presence). */
+  const addedAlone = new Map<string, Nudge['job']>()
+  /** Presence and the nudges for `addedAlone`, in one post: a page we did not know is listening. */
+  const meet = (presence: Presence[]): void => {
+    const nudges = [...addedAlone.values()].map((job): Nudge => ({ type: 'nudge', event: 'added', job }))
+    addedAlone.clear()
+    if (presence.length || nudges.length) channel?.postMessage([...presence, ...nudges])
+  }
 
   const callListeners = (message: QueueMessage): void => {
     for (const listener of listeners.get(message.type) ?? []) {
@@ -123,7 +138,7 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
           if (message.type === 'bye') peers.delete(message.from)
           else if (!peers.has(message.from)) {
             peers.add(message.from)
-            if (message.type === 'hello') channel.postMessage([{ type: 'here', from: self } satisfies Presence])
+            meet(message.type === 'hello' ? [{ type: 'here', from: self }] : [])
           }
           continue
         }
@@ -172,11 +187,14 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
       // 'error' and 'closed' concern this page only.
       if (message.type === 'error' || message.type === 'closed') return delivery
       if (peers.size === 0) {
-        // Alone as far as we know: no event is cloned for nobody, but a page whose hello is
-        // still on the way may lead, so what it must act on goes out as a tiny nudge.
+        // Alone as far as we know: no event is cloned for nobody. A page whose hello is on the way
+        // may lead: it hears of jobs added now when we meet it (see Presence), and a cancel at once
+        // as a tiny nudge, since it may be running that job.
         if (message.type === 'added' || message.type === 'cancelled') {
           const { id, state, priority, kind } = message.job
-          send({ type: 'nudge', event: message.type, job: { id, state, priority, kind } }, now, true)
+          const job = { id, state, priority, kind }
+          if (message.type === 'cancelled') send({ type: 'nudge', event: 'cancelled', job }, now, true)
+          else if ((addedAlone.get(`${kind} ${state}`)?.priority ?? Infinity) > priority) addedAlone.set(`${kind} ${state}`, job)
         }
         return delivery
       }

@@ -1,7 +1,9 @@
+import { openDB } from 'idb'
 import { expect, test } from 'vitest'
 import { deleteQueue, openQueue } from '../../src/index.js'
 import { drain } from '../../src/testing.js'
 import { fixtureWorker, testQueue } from './helpers.js'
+import type { Jobs } from './fixtures/jobs.worker.js'
 
 test('list() pages through jobs by state and name, oldest first, through an index', async () => {
   const queue = testQueue()
@@ -126,21 +128,54 @@ test('other tabs hear `started` for every job, also with ArrayBuffer payloads', 
   }
 })
 
-test('a page that knows no other page posts no events, only a nudge for an added job (a page whose hello is on the way may lead); one that says hello gets them, until it says bye', async () => {
+test('a leader asleep runs a job another page added unheard once that page meets it and nudges (what a page that added alone posts when it meets another)', async () => {
+  const leader = testQueue()
+  await leader.onIdle()
+  // A job written to the leader's store with nobody told: added in another queue (no worker), copied over as stored.
+  const elsewhere = openQueue<Jobs>(`${leader.name}-elsewhere`)
+  const { id } = await elsewhere.add('add', { a: 20, b: 22 })
+  const source = await openDB(`errand:${elsewhere.name}`)
+  const target = await openDB(`errand:${leader.name}`)
+  const otherTab = new BroadcastChannel(`errand:${leader.name}`)
+  try {
+    await target.put('jobs', await source.get('jobs', id))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect((await leader.get(id))?.state, 'the leader sleeps: it was told nothing').toBe('queued')
+    otherTab.postMessage([{ type: 'here', from: 'other-tab' }, { type: 'nudge', event: 'added', job: { id, state: 'queued', priority: 0, kind: 'cpu' } }])
+    await expect.poll(async () => (await leader.get(id))?.state, { timeout: 5_000 }).toBe('completed')
+    expect(await (await leader.job(id))!.result()).toBe(42)
+  } finally {
+    otherTab.close()
+    source.close()
+    target.close()
+    await elsewhere.close()
+    await deleteQueue(elsewhere.name)
+  }
+})
+
+test('a page that knows no other page posts nothing while it adds; the first page it meets hears, with its `here`, of the best job it added alone of each kind and state (that page may lead and be asleep); a cancel goes out at once as a nudge', async () => {
   const queue = testQueue()
   const otherTab = new BroadcastChannel(`errand:${queue.name}`)
   const heard: string[] = []
-  otherTab.onmessage = (event: MessageEvent<{ type: string; job?: object }[]>) => void heard.push(...event.data.map((m) => (m.type === 'nudge' ? `nudge ${JSON.stringify(m.job && Object.keys(m.job).sort())}` : m.type)))
+  otherTab.onmessage = (event: MessageEvent<{ type: string; event?: string; job?: { priority: number; state: string } }[]>) =>
+    void heard.push(...event.data.map((m) => (m.type === 'nudge' ? `nudge ${m.event} ${m.job!.state} ${m.job!.priority} ${JSON.stringify(Object.keys(m.job!).sort())}` : m.type)))
   const settle = () => new Promise((resolve) => setTimeout(resolve, 100))
   try {
-    await (await queue.add('add', { a: 1, b: 1 })).result()
+    await queue.pause()
     await settle()
-    // The job's id, state, priority and kind; not its payload.
-    expect(heard).toEqual(['nudge ["id","kind","priority","state"]'])
-    heard.length = 0
+    heard.length = 0 // `paused` is posted even when alone: a page on its way may lead
+    await queue.add('add', { a: 1, b: 1 }, { priority: 5 })
+    await queue.add('add', { a: 1, b: 2 }, { priority: 2 })
+    await queue.add('add', { a: 1, b: 3 }, { priority: 7 })
+    await queue.add('add', { a: 1, b: 4 }, { delay: 60_000 })
+    await settle()
+    expect(heard).toEqual([])
     otherTab.postMessage([{ type: 'hello', from: 'other-tab' }])
     await settle()
-    expect(heard).toEqual(['here'])
+    // The job's id, state, priority and kind; not its payload. The best queued one, and the delayed one.
+    expect(heard).toEqual(['here', 'nudge added queued 2 ["id","kind","priority","state"]', 'nudge added delayed 0 ["id","kind","priority","state"]'])
+    heard.length = 0
+    await queue.start()
     await (await queue.add('add', { a: 2, b: 2 })).result()
     await settle()
     expect(heard).toEqual(expect.arrayContaining(['added', 'started', 'completed']))
@@ -148,8 +183,15 @@ test('a page that knows no other page posts no events, only a nudge for an added
     otherTab.postMessage([{ type: 'bye', from: 'other-tab' }])
     await settle()
     await (await queue.add('add', { a: 3, b: 3 })).result()
+    const delayed = await queue.add('add', { a: 3, b: 4 }, { delay: 60_000 })
+    await delayed.cancel()
     await settle()
-    expect(heard).toEqual(['nudge ["id","kind","priority","state"]'])
+    expect(heard).toEqual(['nudge cancelled cancelled 0 ["id","kind","priority","state"]'])
+    heard.length = 0
+    // Met again: only what was added since the last meeting, once.
+    otherTab.postMessage([{ type: 'here', from: 'other-tab-2' }])
+    await settle()
+    expect(heard).toEqual(['nudge added queued 0 ["id","kind","priority","state"]', 'nudge added delayed 0 ["id","kind","priority","state"]'])
   } finally {
     otherTab.close()
   }

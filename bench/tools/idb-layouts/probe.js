@@ -53,17 +53,23 @@ function queuedRecord(payloadKind, i, withNextKey) {
     createdAt: now,
   }
   if (withNextKey) rec.nextKey = ['cpu', rec.priority, rec.seq]
-  return rec
+  return listKeys(rec)
+}
+// Variants with `sparseList`: indexes `state` and `name` on fields that running records leave out.
+function listKeys(r) {
+  if (!V?.sparseList) return r
+  const { stateKey: _s, nameKey: _n, ...rest } = r
+  return r.state === 'running' ? rest : { ...rest, stateKey: [r.state, r.id], nameKey: [r.name, r.id] }
 }
 // transitions.claim + stored(): out of `next`, into `lease`.
 function claimed(r, now) {
   const { nextKey: _n, startedAt: _s, ...rest } = r
-  return { ...rest, state: 'running', attempt: r.attempt + 1, claims: r.claims + 1, progress: 0, owner: OWNER, leaseExpiresAt: now + 3_600_000 }
+  return listKeys({ ...rest, state: 'running', attempt: r.attempt + 1, claims: r.claims + 1, progress: 0, owner: OWNER, leaseExpiresAt: now + 3_600_000 })
 }
 // transitions.start + complete + stored(): no lease, no activeKey, finished.
 function completed(r, now) {
   const { leaseExpiresAt: _l, owner: _o, activeKey: _a, nextKey: _n, ...rest } = r
-  return { ...rest, startedAt: now, finishedAt: now, state: 'completed', progress: 1, result: undefined }
+  return listKeys({ ...rest, startedAt: now, finishedAt: now, state: 'completed', progress: 1, result: undefined })
 }
 // Queue layout: the record is never rewritten by the claim; the outcome writes it once.
 function completedFromQueued(r, now) {
@@ -76,8 +82,8 @@ function createIndexes(jobs, names) {
   if (names.includes('due')) jobs.createIndex('due', 'dueAt')
   if (names.includes('lease')) jobs.createIndex('lease', 'leaseExpiresAt')
   if (names.includes('key')) jobs.createIndex('key', 'activeKey', { unique: true })
-  if (names.includes('state')) jobs.createIndex('state', ['state', 'id'])
-  if (names.includes('name')) jobs.createIndex('name', ['name', 'id'])
+  if (names.includes('state')) jobs.createIndex('state', V.sparseList ? 'stateKey' : ['state', 'id'])
+  if (names.includes('name')) jobs.createIndex('name', V.sparseList ? 'nameKey' : ['name', 'id'])
 }
 
 let V // the variant of this page
@@ -130,12 +136,15 @@ async function setup(v, prefill) {
 
 /** Baseline: `n` new records, one relaxed transaction (bench/page/raw.ts putAll). */
 async function putBatch(n) {
-  const batch = Array.from({ length: n }, (_, i) => queuedRecord(V.payload, i, false))
+  const batch = Array.from({ length: n }, (_, i) => queuedRecord(V.payload, i, V.layout !== 'queue' && (V.indexes ?? []).includes('next')))
   const t0 = performance.now()
-  const tx = db.transaction('jobs', 'readwrite', { durability: 'relaxed' })
+  const tx = db.transaction(V.layout === 'queue' ? ['jobs', 'queue'] : 'jobs', 'readwrite', { durability: 'relaxed' })
   const jobs = tx.objectStore('jobs')
+  // Layout `queue` (variants H-add-*): an add writes the record and its queue row, as D's layout would.
+  const queue = V.layout === 'queue' ? tx.objectStore('queue') : null
   if (V.add) for (const r of batch) jobs.add(r)
   else for (const r of batch) jobs.put(r)
+  if (queue) for (const r of batch) queue.put({ k: ['cpu', r.priority, r.seq], id: r.id })
   await committed(tx)
   return performance.now() - t0
 }

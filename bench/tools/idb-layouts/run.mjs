@@ -34,6 +34,7 @@ const VARIANTS = [
   { name: 'H-add-6idx', workload: 'put', indexes: ALL, payload: 'int', extra: true },
   { name: 'H-add-queue-5idx', layout: 'queue', workload: 'put', indexes: ['due', 'lease', 'key', 'state', 'name'], payload: 'int', extra: true },
   { name: 'H-add-queue-3idx', layout: 'queue', workload: 'put', indexes: ['due', 'lease', 'key'], payload: 'int', extra: true },
+  { name: 'I-lazy-claim-6idx', workload: 'turn', indexes: ALL, payload: 'int', prefill: true, lazy: true, leases: 'batch', extra: true },
   { name: 'G-turn-sparse-list', workload: 'turn', indexes: ALL, payload: 'int', prefill: true, sparseList: true, extra: true },
   { name: 'C-turn-no-name', workload: 'turn', indexes: ['next', 'due', 'lease', 'key', 'state'], payload: 'int', prefill: true, extra: true },
   { name: 'C-turn-no-state-name', workload: 'turn', indexes: ['next', 'due', 'lease', 'key'], payload: 'int', prefill: true },

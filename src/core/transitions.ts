@@ -3,6 +3,7 @@
  * transactions, tests call them directly. Each returns a new record; none reads a clock.
  *
  *   queued ──claim──▶ running ──start──▶ running (startedAt set) ──complete──▶ completed
+ *   (the scheduler writes claim and start together: until then its claim is a row of store `claims`)
  *   running, not started ──release──▶ queued (as if never claimed)
  *   delayed ─promote─▶ queued      running ──fail──▶ delayed (retry) | failed
  *   running ──stall──▶ queued | failed (STALLED)      running (network) ──offline──▶ queued (attempt not counted)
@@ -109,10 +110,14 @@ export function promote(record: JobRecord): JobRecord {
   return { ...record, state: 'queued' }
 }
 
-/** A finished job back to `queued` with a fresh attempt budget; its error history stays. */
+/**
+ * A finished job back to `queued` with a fresh attempt budget; its error history stays. The
+ * fencing token moves on: a claim of the job from before it finished can never apply to it again
+ * (a claim not written yet is checked against `claims` alone, see store/turn.ts).
+ */
 export function retry(record: JobRecord, now: number): JobRecord {
   const { finishedAt: _finishedAt, result: _result, unseenAt: _unseenAt, ...rest } = record
-  const back: JobRecord = { ...rest, state: 'queued', attempt: 0, stalls: 0, progress: 0, runAt: now }
+  const back: JobRecord = { ...rest, state: 'queued', attempt: 0, claims: record.claims + 1, stalls: 0, progress: 0, runAt: now }
   if (record.key !== undefined) back.activeKey = record.key
   return back
 }

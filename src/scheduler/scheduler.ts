@@ -90,7 +90,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   /** Claimed, not yet handed to a worker, in claim order. */
   let ready: JobRecord[] = []
   /** Handed to a worker and not finished, by id. */
-  const running = new Map<string, { runId: number; record: JobRecord }>()
+  /** `marked`: its start mark (and with it its claim) is in the store; until then the claim is held in our row of store `claims`. */
+  const running = new Map<string, { runId: number; record: JobRecord; marked: boolean }>()
   let starts: TurnInput['started'][number][] = []
   let outcomes: Outcome[] = []
   let reports = new Map<string, Report>()
@@ -154,8 +155,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       cancelMark()
       cancelMark = undefined
     }
+    // Given back by leaving them out of `held`: their records say `queued` all along.
     const giveBack = releaseReady ? ready : []
-    const release = giveBack.map(({ id, claims }) => ({ id, claim: claims }))
     if (releaseReady) ready = []
     releaseReady = false
     const claim = paused || stopping ? 0 : Math.max(0, pool.free + prefetch - ready.length)
@@ -172,12 +173,16 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         outcomes: batch,
         reports: batchReports,
         started,
-        release,
+        held: [...ready, ...[...running.values()].filter((run) => !run.marked).map((run) => run.record)].map(({ id, claims }) => ({ id, claim: claims })),
         wantWakeAt: running.size === 0 && ready.length === 0,
         watchLeases: !options.exclusive,
         takeHeld: options.held.take,
       })
       recoverForeign = false
+      for (const { id } of started) {
+        const run = running.get(id)
+        if (run) run.marked = true
+      }
       if (outcomes.length === 0) isolate = false
       prefetch = Math.min(MAX_PREFETCH, Math.max(options.concurrency, 4 * result.settled.length))
       if (result.settled.length) pruneSoon()
@@ -267,7 +272,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       timeout: record.timeout,
       onReport: (batch) => onReport(record, batch),
     })
-    running.set(record.id, { runId, record })
+    running.set(record.id, { runId, record, marked: false })
     // Its start mark goes with the next turn: dispatches happen in a turn (whose end sees to
     // the marks) or on an outcome (which wakes one), so no timer is needed here.
     starts.push({ id: record.id, claim: record.claims, at })

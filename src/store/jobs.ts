@@ -69,18 +69,24 @@ export const HEARTBEAT_KEY = 'leader'
 /** The persisted `pause()` flag (store `meta`). */
 export const PAUSED_KEY = 'paused'
 
-/** Extends the leases of our running jobs and, given a `heartbeat` (the leader), writes it; returns the ids that are no longer ours (cancelled, removed, recovered). */
+/**
+ * Extends the leases of our running jobs and of our row in store `claims` (claims not written
+ * to their records yet, see store/turn.ts) and, given a `heartbeat` (the leader), writes it;
+ * returns the ids that are no longer ours (cancelled, removed, recovered).
+ */
 export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, heartbeat?: Heartbeat): Promise<string[]> {
-  return write(db, ['jobs', 'meta'], 'relaxed', 'Could not renew leases.', async (tx) => {
+  return write(db, ['jobs', 'meta', 'claims'], 'relaxed', 'Could not renew leases.', async (tx) => {
     if (heartbeat) tx.objectStore('meta').put(heartbeat, HEARTBEAT_KEY)
     const store = tx.objectStore('jobs')
-    const records = await getJobs(store, ids)
+    const [records, row] = await Promise.all([getJobs(store, ids), result(tx.objectStore('claims').get(owner))])
+    if (row) tx.objectStore('claims').put({ ...row, expiresAt: until }, owner)
+    const inRow = new Map(row?.jobs)
     const lost: string[] = []
     // Not awaited: write() resolves once the transaction, and so every put, has committed.
     ids.forEach((id, i) => {
       const record = records[i]
       if (record?.state === 'running' && record.owner === owner) store.put(stored({ ...record, leaseExpiresAt: until }))
-      else lost.push(id)
+      else if (record?.state !== 'queued' || inRow.get(id) !== record.claims + 1) lost.push(id)
     })
     return lost
   })

@@ -6,7 +6,7 @@ import type { JobRecord, LogRecord } from '../core/job.js'
 import { mapStorageError } from './errors.js'
 import { result, type Store } from './idb.js'
 
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 /** Every shared resource is namespaced `errand:`. */
 export const databaseName = (queueName: string): string => `errand:${queueName}`
@@ -41,10 +41,23 @@ export interface Stores {
   bodies: Store<ArrayBuffer, [string, number]>
   /** Payloads kept apart from their record (`payloadApart`): job id → payload. */
   payloads: Store<unknown, string>
+  /** Claims not yet written to their records, one row per scheduler: owner → its claims (see store/turn.ts). */
+  claims: Store<ClaimRow, string>
   meta: Store<unknown, string>
 }
 
 export type StoreName = keyof Stores
+
+/**
+ * The claims a scheduler holds on jobs whose records still say `queued` (claimed, not started
+ * yet): `jobs` lists each job id with its claim number (the `claims` its record gets once written).
+ * Past `expiresAt` (epoch ms) the row no longer counts: its owner is gone.
+ */
+export interface ClaimRow {
+  owner: string
+  expiresAt: number
+  jobs: [id: string, claim: number][]
+}
 
 /** A store as a readonly transaction gives it: reads only. */
 export type ReadOnly<T> = Omit<T, 'put' | 'add' | 'delete'>
@@ -88,6 +101,7 @@ export async function openDatabase(queueName: string, hooks: OpenHooks): Promise
         database.createObjectStore('unseen')
       }
       if (oldVersion < 2) database.createObjectStore('payloads')
+      if (oldVersion < 3) database.createObjectStore('claims')
     }
     const db = await result(request)
     db.onversionchange = ({ newVersion }) => {

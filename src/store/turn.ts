@@ -9,14 +9,21 @@
  *   IndexedDB and can never claim the same job.
  * - Only `queued` jobs are claimed, by priority then seq; due `delayed` jobs are
  *   promoted earlier in the same transaction, so they compete in this very claim.
- * - A claim bumps `attempt` and the fencing token `claims`, and sets `owner` +
- *   `leaseExpiresAt`; `startedAt` is written
- *   by the first turn after the job was handed to a worker. Until then the job counts as
- *   never started: if the leader dies, it is released, not counted as a stall (a job can
- *   sit claimed in the leader's memory, waiting for a worker, and then nothing ran).
- * - Progress, start marks and outcomes
- *   are applied only when owner and `claims` still match (fencing): a late executor,
- *   a cancelled job or a recovered one cannot be overwritten.
+ * - Claims are lazy: a claim writes no record. The scheduler's one row in store `claims`
+ *   lists what it holds (id and claim number) and is rewritten by each turn that changes it:
+ *   one put per turn, however many jobs. The record stays `queued` (in index `next`) while
+ *   its job waits in the leader's memory for a worker, and the head read skips the jobs
+ *   held in any live row. Its claim is written (`attempt` and the fencing token `claims`
+ *   bumped, `owner` and `leaseExpiresAt` set) with its start mark, by the first turn after
+ *   the job was handed to a worker, or with its outcome if that comes first. Until then the
+ *   job counts as never started: if the leader dies, its row is void and nothing else is
+ *   left to undo (a job can sit claimed in memory, and then nothing ran).
+ * - A row past its `expiresAt` is void: its jobs may be claimed again (leases are renewed
+ *   well before, see jobs.ts renewLeases). A new exclusive leader deletes every other row.
+ * - Progress, start marks and outcomes are applied only when owner and `claims` still match
+ *   (fencing): for a record not written yet, when it is still `queued`, its `claims` is one
+ *   below the claim number and this scheduler's stored row still holds it. A late executor,
+ *   a cancelled or retried job (retry bumps `claims`), or a recovered one cannot be overwritten.
  * - A running job is recovered only when its lease expired, or when its owner is not
  *   the leader (the leader holds the Web Lock, so every earlier owner is gone).
  * - Log lines are history: kept for any attempt, up to `logLimit` per job.
@@ -24,7 +31,7 @@
 import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { result } from './idb.js'
-import { INDEX, type Database } from './schema.js'
+import { INDEX, type ClaimRow, type Database } from './schema.js'
 import { applyClaims, flushMarks, getJobs, holds, jobStores, joinPayloads, putChanged, putJob } from './records.js'
 import { write } from './transact.js'
 
@@ -65,8 +72,13 @@ export interface TurnInput {
   wantWakeAt: boolean
   /** Wake up when another scheduler's lease expires (only when several schedule at once). */
   watchLeases: boolean
-  /** Claimed jobs still waiting in memory for a worker: give them back (a higher-priority job came, or the queue paused or closes). */
-  release: readonly { id: string; claim: number }[]
+  /**
+   * Claims this scheduler holds whose records are not written yet (waiting in memory for a
+   * worker, or handed to one with the start mark still to write), with their claim numbers.
+   * Claims to give back (a better job came, the queue paused or closes) are left out: the
+   * turn drops them from the row, and their jobs are `queued` as they always were.
+   */
+  held: readonly { id: string; claim: number }[]
   /**
    * Takes the payload kept apart of a job this page holds in memory (added here with
    * `transfer`), if it does: a claimed job gets it instead of a read. A payload taken by a
@@ -78,7 +90,7 @@ export interface TurnInput {
 export interface TurnOutput {
   /** Jobs whose outcome was recorded (refused outcomes are left out). */
   settled: JobRecord[]
-  /** Ids given back to the queue: claims released on request, and claims of a vanished leader that never started. */
+  /** Ids given back to the queue: claims of a vanished leader that never started (written by an earlier version of errand). */
   released: string[]
   /** With their payloads, also those kept apart: taken from memory (`takeHeld`) or read in this turn. */
   claimed: JobRecord[]
@@ -93,31 +105,63 @@ export interface TurnOutput {
 }
 
 export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
-  const { owner, now, leaseMs, maxStalls, logLimit, mine, outcomes, reports } = input
-  return write(db, ['jobs', 'logs', 'unseen', 'payloads'], 'relaxed', 'Could not record job outcomes and claim jobs.', async (tx) => {
+  const { owner, now, leaseMs, maxStalls, logLimit, mine, outcomes, reports, held } = input
+  return write(db, ['jobs', 'logs', 'unseen', 'payloads', 'claims'], 'relaxed', 'Could not record job outcomes and claim jobs.', async (tx) => {
     const jobs = tx.objectStore('jobs')
     const logs = tx.objectStore('logs')
+    const claimRows = tx.objectStore('claims')
     const stores = jobStores(tx)
 
     // 1. Everything this turn needs to read, at once.
-    const { started, release } = input
+    const { started } = input
     // Outcomes first: their records are put, and their unseen marks listed, in the order they ended.
-    const ids = [...new Set([...outcomes, ...started, ...reports, ...release].map((r) => r.id))]
-    const head = (): Promise<JobRecord[]> => (input.claim > 0 ? result(jobs.index(INDEX.next).getAll(QUEUED, input.claim)) : Promise.resolve([]))
-    const [read, lineCounts, due, orphans, firstHead] = await Promise.all([
+    const ids = [...new Set([...outcomes, ...started, ...reports].map((r) => r.id))]
+    /** Jobs held in the live rows of other schedulers: never claimed here. */
+    const foreign = new Set<string>()
+    /**
+     * The first `input.claim` queued CPU jobs not in `skip`. Most skipped jobs are still in
+     * `next` (held, not written): the read asks for as many more, and reads again past them if
+     * that was not enough.
+     */
+    const head = async (skip: ReadonlySet<string>): Promise<JobRecord[]> => {
+      if (input.claim <= 0) return []
+      const found = await result(jobs.index(INDEX.next).getAll(QUEUED, input.claim + skip.size))
+      const free = found.filter((r) => !skip.has(r.id))
+      if (free.length >= input.claim || found.length < input.claim + skip.size) return free.slice(0, input.claim)
+      return (await result(jobs.index(INDEX.next).getAll(QUEUED, input.claim + skip.size + found.length))).filter((r) => !skip.has(r.id)).slice(0, input.claim)
+    }
+    const [read, lineCounts, due, orphans, rows] = await Promise.all([
       getJobs(jobs, ids),
       Promise.all(reports.map((r) => (r.logs.length ? result(logs.count(IDBKeyRange.bound([r.id, -Infinity], [r.id, Infinity]))) : 0))),
       result(jobs.index(INDEX.due).getAll(IDBKeyRange.upperBound(now))),
       result(
         input.recoverForeign ? jobs.index(INDEX.state).getAll(IDBKeyRange.bound(['running'], ['running', []])) : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
       ),
-      head(),
+      result(claimRows.getAll()),
     ])
+    // Rows of schedulers that are gone (all others, for a new exclusive leader; else the expired ones) are void.
+    let ours: ClaimRow | undefined
+    for (const row of rows) {
+      if (row.owner === owner) ours = row
+      else if (input.recoverForeign || row.expiresAt < now) claimRows.delete(row.owner)
+      else for (const [id] of row.jobs) foreign.add(id)
+    }
+    // Read before this turn's writes: what we hold, and what this turn writes (a claim that ends now is
+    // in no row any more, and its record still says `queued`), is skipped too.
+    const firstHead = await head(new Set([...foreign, ...held.map((h) => h.id), ...ids]))
     const current = new Map<string, JobRecord>()
     ids.forEach((id, i) => read[i] && current.set(id, read[i]))
 
     // 2. Writes, in order, without waiting for each.
-    const released = applyClaims(current, owner, started, release)
+    // A claim not written yet is written now, under the turn's clock, so marks, progress and outcomes apply as to any claim.
+    const stored = new Map(ours?.jobs)
+    const heldNow = (record: JobRecord | undefined, claim: number): record is JobRecord =>
+      record !== undefined && record.state === 'queued' && record.claims === claim - 1 && stored.get(record.id) === claim
+    for (const run of [...started, ...reports.filter((r) => r.owner === owner), ...outcomes.filter((o) => o.owner === owner)]) {
+      const record = current.get(run.id)
+      if (heldNow(record, run.claim)) current.set(run.id, transition.claim(record, owner, now, leaseMs))
+    }
+    const released = applyClaims(current, owner, started, [])
     reports.forEach((report, i) => {
       const record = current.get(report.id)
       if (!record) return
@@ -156,12 +200,19 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     }
 
     // 3. Claim the head read above, unless this turn put jobs back in `queued` (promoted,
-    // retried without delay, recovered, released): then read it again; requests run in
-    // order, so that read sees them.
-    const requeued = due.length > 0 || released.length > 0 || [...settled, ...stalled].some((r) => r.state === 'queued')
-    const claimed = (requeued && input.claim > 0 ? await head() : firstHead).map((r) => transition.claim(r, owner, now, leaseMs))
-    for (const record of claimed) putJob(stores, record)
+    // retried without delay, recovered, released) or refused a stale claim of a queued job:
+    // then read it again; requests run in order, so that read sees them.
+    // A record this turn read that is still `queued` is not ours (a stale claim of a job retried meanwhile): claimable again.
+    const requeued = due.length > 0 || released.length > 0 || [...settled, ...stalled].some((r) => r.state === 'queued') || ids.some((id) => current.get(id)?.state === 'queued')
+    // The row keeps what stays held: not written by this turn, and still ours.
+    const touched = new Set(ids)
+    const keep = held.filter((h) => !touched.has(h.id) || heldNow(current.get(h.id), h.claim))
+    const claimed = (requeued && input.claim > 0 ? await head(new Set([...foreign, ...keep.map((h) => h.id)])) : firstHead).map((r) => transition.claim(r, owner, now, leaseMs))
     flushMarks(stores)
+    const row: ClaimRow = { owner, expiresAt: now + leaseMs, jobs: [...keep.map((h): [string, number] => [h.id, h.claim]), ...claimed.map((r): [string, number] => [r.id, r.claims])] }
+    if (row.jobs.length) {
+      if (!ours || !sameJobs(ours.jobs, row.jobs)) claimRows.put(row, owner)
+    } else if (ours) claimRows.delete(owner)
     // The worker needs the payload: one read for each kept apart and not held, after the record was put without it.
     const unheld = claimed.filter((record) => {
       if (!record.payloadApart) return false
@@ -181,7 +232,9 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
         // Future expiries only: one of our own leases that lapsed must not make us spin.
         input.watchLeases ? result(jobs.index(INDEX.lease).openKeyCursor(IDBKeyRange.lowerBound(now, true))) : undefined,
       ])
-      const candidates = [nextDue?.key, nextLease?.key].filter((at): at is number => typeof at === 'number')
+      // Another scheduler's row: its jobs can be claimed once it expires.
+      const rowExpiries = input.watchLeases ? rows.filter((r) => r.owner !== owner && r.expiresAt >= now).map((r) => r.expiresAt) : []
+      const candidates = [nextDue?.key, nextLease?.key, ...rowExpiries].filter((at): at is number => typeof at === 'number')
       if (candidates.length) wakeAt = Math.min(...candidates)
     }
     await payloadsRead
@@ -189,3 +242,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     return { settled, released, claimed, stalled, promotedPriority, wakeAt, wakeKnown }
   })
 }
+
+/** Whether two rows hold the same claims, in the same order (a row that did not change is not written again). */
+const sameJobs = (a: readonly [string, number][], b: readonly [string, number][]): boolean =>
+  a.length === b.length && a.every(([id, claim], i) => b[i]![0] === id && b[i]![1] === claim)

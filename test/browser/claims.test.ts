@@ -78,8 +78,8 @@ test('clear() cancels a job that is claimed by the leader but has not started', 
 })
 
 // Guards against a past defect: a turn that fails after `ready` was emptied for release loses the claims it was
-// giving back: they are in no list any more, are not renewed, and stay `running`
-// (claimed, never started) until their lease runs out.
+// giving back: they are in no list any more, are not renewed, and stay held (claimed, never started) until
+// their lease runs out. A claim not written to its record is held in the leader's row of store `claims`.
 test('claims given back by a turn that failed are given back by a later turn', async () => {
   const queue = testQueue({ concurrency: 1 }) // lease 30 s: far longer than this test
   const errors: unknown[] = []
@@ -89,28 +89,80 @@ test('claims given back by a turn that failed are given back by a later turn', a
   const waiting = await queue.add('sleep', { ms: 1 })
   await firstStarted
   await new Promise((resolve) => setTimeout(resolve, 50))
-  expect(await waiting.get()).toMatchObject({ state: 'running', attempt: 1 }) // prefetched into `ready`
-
-  // One storage hiccup: the put that gives `waiting` back fails once.
-  const put = IDBObjectStore.prototype.put
-  let failures = 0
-  IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
-    if (failures === 0 && (value as { id?: string; state?: string })?.id === waiting.id && (value as { state?: string }).state === 'queued') {
-      failures++
-      throw new DOMException('simulated write failure', 'UnknownError')
-    }
-    return put.call(this, value, key)
-  } as typeof put
+  const db = await openDB(`errand:${queue.name}`)
+  const held = async () => (await db.getAll('claims')).flatMap((row: { jobs: [string, number][] }) => row.jobs.map(([id]) => id))
   try {
-    await queue.pause() // the next turn releases `ready`
-    await running.result()
-    await new Promise((resolve) => setTimeout(resolve, 2000)) // a failed turn is retried within ~1 s
+    // Prefetched into `ready`: claimed in the row, its record untouched.
+    expect(await held()).toEqual([waiting.id])
+    expect(await waiting.get()).toMatchObject({ state: 'queued', attempt: 0 })
+
+    // One storage hiccup: the write of the row that gives `waiting` back fails once.
+    const put = IDBObjectStore.prototype.put
+    let failures = 0
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      const row = value as { owner?: string; jobs?: [string, number][] }
+      if (failures === 0 && this.name === 'claims' && !row.jobs?.some(([id]) => id === waiting.id)) {
+        failures++
+        throw new DOMException('simulated write failure', 'UnknownError')
+      }
+      return put.call(this, value, key)
+    } as typeof put
+    const deleteRow = IDBObjectStore.prototype.delete
+    IDBObjectStore.prototype.delete = function (this: IDBObjectStore, key: IDBValidKey | IDBKeyRange) {
+      if (failures === 0 && this.name === 'claims') {
+        failures++
+        throw new DOMException('simulated write failure', 'UnknownError')
+      }
+      return deleteRow.call(this, key)
+    } as typeof deleteRow
+    try {
+      await queue.pause() // the next turn releases `ready`
+      await running.result()
+      await new Promise((resolve) => setTimeout(resolve, 2000)) // a failed turn is retried within ~1 s
+    } finally {
+      IDBObjectStore.prototype.put = put
+      IDBObjectStore.prototype.delete = deleteRow
+    }
+    expect(failures).toBe(1)
+    expect(errors.length).toBeGreaterThan(0)
+    expect(await held()).toEqual([])
+    expect(await waiting.get()).toMatchObject({ state: 'queued', attempt: 0 })
   } finally {
-    IDBObjectStore.prototype.put = put
+    db.close()
   }
-  expect(failures).toBe(1)
-  expect(errors.length).toBeGreaterThan(0)
-  expect(await waiting.get()).toMatchObject({ state: 'queued', attempt: 0 })
+})
+
+// A claim held in the leader's row is written to its record only if the record is still `queued` under
+// the same fencing token: changed behind the leader's back (another tab's cancel whose event never came,
+// a retry that moved the token on), the record keeps what the store says.
+test.each([
+  ['cancelled', (record: { claims: number }) => ({ ...record, state: 'cancelled', finishedAt: Date.now() })],
+  ['retried', (record: { claims: number }) => ({ ...record, claims: record.claims + 1 })],
+] as const)('a job the leader holds in memory, %s behind its back, keeps what the store says when its stale run ends', async (how, change) => {
+  const queue = testQueue() // concurrency 1: the second job waits in the leader's `ready`
+  const started: string[] = []
+  const firstStarted = new Promise<void>((resolve) => queue.on('started', ({ job }) => (started.push(job.id), resolve())))
+  const running = await queue.add('sleep', { ms: 300 })
+  const waiting = await queue.add('sleep', { ms: 1 })
+  await firstStarted
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const db = await openDB(`errand:${queue.name}`)
+  try {
+    expect((await db.getAll('claims')).flatMap((row: { jobs: [string, number][] }) => row.jobs.map(([id]) => id))).toEqual([waiting.id])
+    await db.put('jobs', change(await db.get('jobs', waiting.id)))
+  } finally {
+    db.close()
+  }
+  await running.result()
+  if (how === 'cancelled') {
+    await expect.poll(() => started.length).toBe(2) // the stale run happens: the leader was told nothing
+    await queue.onIdle()
+    expect(await waiting.get()).toMatchObject({ state: 'cancelled', attempt: 0 })
+  } else {
+    // The stale run's outcome is refused; the job is claimed again and runs once more.
+    await expect(waiting.result()).resolves.toEqual({ slept: 1, attempt: 1 })
+    expect(started.filter((id) => id === waiting.id)).toHaveLength(2)
+  }
 })
 
 // Guards against a past defect: when a new leader finds a job an old leader had claimed but never started, it

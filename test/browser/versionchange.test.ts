@@ -44,7 +44,7 @@ test('close() called twice: both resolve once the queue is really closed', async
   expect(queue.closed).toBe(true)
 })
 
-test('a database of schema version 1 (before store `payloads`) is upgraded in place: its queued job is kept and runs', async () => {
+test('a database of schema version 1 (before stores `payloads` and `claims`) is upgraded in place: its queued job is kept and runs', async () => {
   // A real record, written by this version into a throwaway queue, then put into a version-1 database made by hand.
   const donor = testQueue()
   await donor.pause()
@@ -78,6 +78,6 @@ test('a database of schema version 1 (before store `payloads`) is upgraded in pl
   const queue = testQueue({ name })
   await expect((await queue.job(job.id))!.result()).resolves.toBe(5)
   const upgraded = await openDB(databaseName(name))
-  expect([upgraded.version, [...upgraded.objectStoreNames]]).toEqual([2, ['bodies', 'jobs', 'logs', 'meta', 'payloads', 'unseen']])
+  expect([upgraded.version, [...upgraded.objectStoreNames]]).toEqual([3, ['bodies', 'claims', 'jobs', 'logs', 'meta', 'payloads', 'unseen']])
   upgraded.close()
 })

@@ -38,9 +38,9 @@ export interface JobRecord {
   /** How many times the job was started (since the last `retry()`). */
   attempt: number
   /**
-   * How many times the job was ever claimed: the fencing token. Unlike `attempt` it never
-   * goes back (not on `retry()`, not on release), so a late run of an earlier claim can
-   * never pass for the current one.
+   * The fencing token: one more with each claim written, and with each `retry()`. Unlike
+   * `attempt` it never goes back (not on `retry()`, not on release), so a late run of an
+   * earlier claim can never pass for the current one.
    */
   claims: number
   /** How many of those starts ended because the executor vanished (lease expired). */

@@ -99,6 +99,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   /** After a failed turn: settle one outcome per turn, to isolate the one that fails. */
   let isolate = false
   let prefetch = options.concurrency
+  /** This scheduler's row in store `claims`: its own, also when this page leads again after losing the lead. */
+  const holder = `${owner}.${Math.random().toString(36).slice(2, 10)}`
   let paused = options.paused
   let stopping = false
   let recoverForeign = options.exclusive
@@ -163,6 +165,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     try {
       const result = await runTurn(db, {
         owner,
+        holder,
         now: Date.now(),
         leaseMs,
         maxStalls,
@@ -179,10 +182,12 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         takeHeld: options.held.take,
       })
       recoverForeign = false
-      for (const { id } of started) {
-        const run = running.get(id)
-        if (run) run.marked = true
+      for (const mark of started) {
+        const run = running.get(mark.id)
+        if (run?.record.claims === mark.claim) run.marked = true
       }
+      // Claims another scheduler voided (it took us for gone): whatever of them waits or runs here stops.
+      result.lost.forEach(abandon)
       if (outcomes.length === 0) isolate = false
       prefetch = Math.min(MAX_PREFETCH, Math.max(options.concurrency, 4 * result.settled.length))
       if (result.settled.length) pruneSoon()
@@ -336,7 +341,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     if (stopping) return
     const ids = [...running.keys(), ...ready.map((r) => r.id)]
     const now = Date.now()
-    renewLeases(db, owner, ids, now + leaseMs, { owner, at: now }).then(
+    renewLeases(db, owner, ids, now + leaseMs, { owner, at: now }, holder).then(
       (lost) => lost.forEach(abandon),
       (error: unknown) => emit({ type: 'error', error: error as ErrandError }),
     )

@@ -70,16 +70,17 @@ export const HEARTBEAT_KEY = 'leader'
 export const PAUSED_KEY = 'paused'
 
 /**
- * Extends the leases of our running jobs and of our row in store `claims` (claims not written
- * to their records yet, see store/turn.ts) and, given a `heartbeat` (the leader), writes it;
- * returns the ids that are no longer ours (cancelled, removed, recovered).
+ * Extends the leases of our running jobs and, given a `holder`, of that scheduler's row in store
+ * `claims` (claims not written to their records yet, see store/turn.ts); given a `heartbeat`
+ * (the leader), writes it. Returns the ids that are no longer ours (cancelled, removed, recovered).
  */
-export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, heartbeat?: Heartbeat): Promise<string[]> {
+export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, heartbeat?: Heartbeat, holder?: string): Promise<string[]> {
   return write(db, ['jobs', 'meta', 'claims'], 'relaxed', 'Could not renew leases.', async (tx) => {
     if (heartbeat) tx.objectStore('meta').put(heartbeat, HEARTBEAT_KEY)
     const store = tx.objectStore('jobs')
-    const [records, row] = await Promise.all([getJobs(store, ids), result(tx.objectStore('claims').get(owner))])
-    if (row) tx.objectStore('claims').put({ ...row, expiresAt: until }, owner)
+    // `holder`: the scheduler's row in store `claims`, whose claims are not in their records yet (a sender has none).
+    const [records, row] = await Promise.all([getJobs(store, ids), holder === undefined ? undefined : result(tx.objectStore('claims').get(holder))])
+    if (row) tx.objectStore('claims').put({ ...row, expiresAt: until }, holder)
     const inRow = new Map(row?.jobs)
     const lost: string[] = []
     // Not awaited: write() resolves once the transaction, and so every put, has committed.
@@ -115,7 +116,11 @@ export const cancelJob = (db: Database, id: string, now: number) =>
 export const retryJob = (db: Database, id: string, now: number) =>
   changeJob(db, id, `Could not retry job ${id}.`, (r) => (r.state === 'failed' || r.state === 'cancelled' ? transition.retry(r, now) : undefined))
 
-/** Cancels every job that has not started (queued, delayed, and claimed but not yet handed to a worker) in one transaction. */
+/**
+ * Cancels every job that has not started in one transaction: queued and delayed ones (also
+ * those a scheduler holds in memory, whose claims are not written: their records say
+ * `queued`), and records claimed by an earlier version of errand but never started.
+ */
 export function cancelWaiting(db: Database, now: number): Promise<JobRecord[]> {
   return write(db, ['jobs', 'unseen'], 'strict', 'Could not clear the queue.', async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)

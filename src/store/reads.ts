@@ -88,11 +88,24 @@ export function listJobs(db: Database, query: ListQuery): Promise<JobRecord[]> {
 
 export type JobCounts = Record<JobState, number>
 
-export function countJobs(db: Database): Promise<JobCounts> {
-  return read(db, ['jobs'], 'Could not count jobs.', async (tx) => {
-    const index = tx.objectStore('jobs').index(INDEX.state)
-    const counts = await Promise.all(JOB_STATES.map((state) => result(index.count(IDBKeyRange.bound([state], [state, []])))))
-    return Object.fromEntries(JOB_STATES.map((state, i) => [state, counts[i] ?? 0])) as JobCounts
+/**
+ * Jobs per state. A job a scheduler has claimed but not started yet (its record still says
+ * `queued`, its claim is in store `claims`: see store/turn.ts) counts as `running`: the leader
+ * has taken it, so `onEmpty()` resolves once nothing is left to take, as it always did.
+ */
+export function countJobs(db: Database, now = Date.now()): Promise<JobCounts> {
+  return read(db, ['jobs', 'claims'], 'Could not count jobs.', async (tx) => {
+    const jobs = tx.objectStore('jobs')
+    const index = jobs.index(INDEX.state)
+    const [counts, rows] = await Promise.all([Promise.all(JOB_STATES.map((state) => result(index.count(IDBKeyRange.bound([state], [state, []]))))), result(tx.objectStore('claims').getAll())])
+    const byState = Object.fromEntries(JOB_STATES.map((state, i) => [state, counts[i] ?? 0])) as JobCounts
+    // By id: a job in two rows (a leader that lost the lock has not seen it yet) counts once.
+    const claims = [...new Map(rows.filter((row) => row.expiresAt >= now).flatMap((row) => row.jobs))]
+    const records = await getJobs(jobs, claims.map(([id]) => id))
+    const taken = claims.filter(([, claim], i) => records[i]?.state === 'queued' && records[i].claims === claim - 1).length
+    byState.queued -= taken
+    byState.running += taken
+    return byState
   })
 }
 

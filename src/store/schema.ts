@@ -41,7 +41,7 @@ export interface Stores {
   bodies: Store<ArrayBuffer, [string, number]>
   /** Payloads kept apart from their record (`payloadApart`): job id → payload. */
   payloads: Store<unknown, string>
-  /** Claims not yet written to their records, one row per scheduler: owner → its claims (see store/turn.ts). */
+  /** Claims not yet written to their records, one row per scheduler: holder → its claims (see store/turn.ts). */
   claims: Store<ClaimRow, string>
   meta: Store<unknown, string>
 }
@@ -51,10 +51,11 @@ export type StoreName = keyof Stores
 /**
  * The claims a scheduler holds on jobs whose records still say `queued` (claimed, not started
  * yet): `jobs` lists each job id with its claim number (the `claims` its record gets once written).
- * Past `expiresAt` (epoch ms) the row no longer counts: its owner is gone.
+ * Past `expiresAt` (epoch ms) the row no longer counts: its holder is gone. Keyed by `holder`,
+ * one per scheduler (a page that leads again runs a new scheduler, with a row of its own).
  */
 export interface ClaimRow {
-  owner: string
+  holder: string
   expiresAt: number
   jobs: [id: string, claim: number][]
 }

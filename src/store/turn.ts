@@ -54,6 +54,8 @@ export interface Report {
 
 export interface TurnInput {
   owner: string
+  /** This scheduler's row in store `claims` (one per scheduler, also when a page leads again). */
+  holder: string
   now: number
   leaseMs: number
   maxStalls: number
@@ -92,6 +94,8 @@ export interface TurnOutput {
   settled: JobRecord[]
   /** Ids given back to the queue: claims of a vanished leader that never started (written by an earlier version of errand). */
   released: string[]
+  /** Held claims (`input.held`) our stored row no longer holds (another scheduler took them over): never start them. */
+  lost: string[]
   /** With their payloads, also those kept apart: taken from memory (`takeHeld`) or read in this turn. */
   claimed: JobRecord[]
   /** Jobs whose executor vanished: back to queued, or failed (STALLED). */
@@ -105,7 +109,7 @@ export interface TurnOutput {
 }
 
 export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
-  const { owner, now, leaseMs, maxStalls, logLimit, mine, outcomes, reports, held } = input
+  const { owner, holder, now, leaseMs, maxStalls, logLimit, mine, outcomes, reports, held } = input
   return write(db, ['jobs', 'logs', 'unseen', 'payloads', 'claims'], 'relaxed', 'Could not record job outcomes and claim jobs.', async (tx) => {
     const jobs = tx.objectStore('jobs')
     const logs = tx.objectStore('logs')
@@ -116,8 +120,8 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const { started } = input
     // Outcomes first: their records are put, and their unseen marks listed, in the order they ended.
     const ids = [...new Set([...outcomes, ...started, ...reports].map((r) => r.id))]
-    /** Jobs held in the live rows of other schedulers: never claimed here. */
-    const foreign = new Set<string>()
+    /** Jobs held in the live rows of other schedulers, with their claim numbers: not claimed here while they still match. */
+    const foreign = new Map<string, number>()
     /**
      * The first `input.claim` queued CPU jobs not in `skip`. Most skipped jobs are still in
      * `next` (held, not written): the read asks for as many more, and reads again past them if
@@ -125,10 +129,13 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
      */
     const head = async (skip: ReadonlySet<string>): Promise<JobRecord[]> => {
       if (input.claim <= 0) return []
-      const found = await result(jobs.index(INDEX.next).getAll(QUEUED, input.claim + skip.size))
-      const free = found.filter((r) => !skip.has(r.id))
-      if (free.length >= input.claim || found.length < input.claim + skip.size) return free.slice(0, input.claim)
-      return (await result(jobs.index(INDEX.next).getAll(QUEUED, input.claim + skip.size + found.length))).filter((r) => !skip.has(r.id)).slice(0, input.claim)
+      // A foreign entry that no longer matches its record (the job was cancelled and retried meanwhile) holds nothing.
+      const taken = (r: JobRecord): boolean => skip.has(r.id) || foreign.get(r.id) === r.claims + 1
+      const more = skip.size + foreign.size
+      const found = await result(jobs.index(INDEX.next).getAll(QUEUED, input.claim + more))
+      const free = found.filter((r) => !taken(r))
+      if (free.length >= input.claim || found.length < input.claim + more) return free.slice(0, input.claim)
+      return (await result(jobs.index(INDEX.next).getAll(QUEUED, input.claim + more + found.length))).filter((r) => !taken(r)).slice(0, input.claim)
     }
     const [read, lineCounts, due, orphans, rows] = await Promise.all([
       getJobs(jobs, ids),
@@ -142,13 +149,13 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     // Rows of schedulers that are gone (all others, for a new exclusive leader; else the expired ones) are void.
     let ours: ClaimRow | undefined
     for (const row of rows) {
-      if (row.owner === owner) ours = row
-      else if (input.recoverForeign || row.expiresAt < now) claimRows.delete(row.owner)
-      else for (const [id] of row.jobs) foreign.add(id)
+      if (row.holder === holder) ours = row
+      else if (input.recoverForeign || row.expiresAt < now) claimRows.delete(row.holder)
+      else for (const [id, claim] of row.jobs) foreign.set(id, claim)
     }
     // Read before this turn's writes: what we hold, and what this turn writes (a claim that ends now is
     // in no row any more, and its record still says `queued`), is skipped too.
-    const firstHead = await head(new Set([...foreign, ...held.map((h) => h.id), ...ids]))
+    const firstHead = await head(new Set([...held.map((h) => h.id), ...ids]))
     const current = new Map<string, JobRecord>()
     ids.forEach((id, i) => read[i] && current.set(id, read[i]))
 
@@ -204,15 +211,16 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     // then read it again; requests run in order, so that read sees them.
     // A record this turn read that is still `queued` is not ours (a stale claim of a job retried meanwhile): claimable again.
     const requeued = due.length > 0 || released.length > 0 || [...settled, ...stalled].some((r) => r.state === 'queued') || ids.some((id) => current.get(id)?.state === 'queued')
-    // The row keeps what stays held: not written by this turn, and still ours.
+    // The row keeps what stays held: still in our stored row (another scheduler may have voided it), and not written by this turn.
     const touched = new Set(ids)
-    const keep = held.filter((h) => !touched.has(h.id) || heldNow(current.get(h.id), h.claim))
-    const claimed = (requeued && input.claim > 0 ? await head(new Set([...foreign, ...keep.map((h) => h.id)])) : firstHead).map((r) => transition.claim(r, owner, now, leaseMs))
+    const lost = held.filter((h) => stored.get(h.id) !== h.claim).map((h) => h.id)
+    const keep = held.filter((h) => stored.get(h.id) === h.claim && (!touched.has(h.id) || heldNow(current.get(h.id), h.claim)))
+    const claimed = (requeued && input.claim > 0 ? await head(new Set(keep.map((h) => h.id))) : firstHead).map((r) => transition.claim(r, owner, now, leaseMs))
     flushMarks(stores)
-    const row: ClaimRow = { owner, expiresAt: now + leaseMs, jobs: [...keep.map((h): [string, number] => [h.id, h.claim]), ...claimed.map((r): [string, number] => [r.id, r.claims])] }
+    const row: ClaimRow = { holder, expiresAt: now + leaseMs, jobs: [...keep.map((h): [string, number] => [h.id, h.claim]), ...claimed.map((r): [string, number] => [r.id, r.claims])] }
     if (row.jobs.length) {
-      if (!ours || !sameJobs(ours.jobs, row.jobs)) claimRows.put(row, owner)
-    } else if (ours) claimRows.delete(owner)
+      if (!ours || !sameJobs(ours.jobs, row.jobs)) claimRows.put(row, holder)
+    } else if (ours) claimRows.delete(holder)
     // The worker needs the payload: one read for each kept apart and not held, after the record was put without it.
     const unheld = claimed.filter((record) => {
       if (!record.payloadApart) return false
@@ -232,14 +240,14 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
         // Future expiries only: one of our own leases that lapsed must not make us spin.
         input.watchLeases ? result(jobs.index(INDEX.lease).openKeyCursor(IDBKeyRange.lowerBound(now, true))) : undefined,
       ])
-      // Another scheduler's row: its jobs can be claimed once it expires.
-      const rowExpiries = input.watchLeases ? rows.filter((r) => r.owner !== owner && r.expiresAt >= now).map((r) => r.expiresAt) : []
+      // Another scheduler's row (also a stale one of a leader that lost the lock): its jobs can be claimed once it expires.
+      const rowExpiries = rows.filter((r) => r.holder !== holder && r.expiresAt >= now && !input.recoverForeign).map((r) => r.expiresAt)
       const candidates = [nextDue?.key, nextLease?.key, ...rowExpiries].filter((at): at is number => typeof at === 'number')
       if (candidates.length) wakeAt = Math.min(...candidates)
     }
     await payloadsRead
     const promotedPriority = due.length ? Math.min(...due.map((r) => r.priority)) : undefined
-    return { settled, released, claimed, stalled, promotedPriority, wakeAt, wakeKnown }
+    return { settled, released, lost, claimed, stalled, promotedPriority, wakeAt, wakeKnown }
   })
 }
 

@@ -133,12 +133,9 @@ test('claims given back by a turn that failed are given back by a later turn', a
 })
 
 // A claim held in the leader's row is written to its record only if the record is still `queued` under
-// the same fencing token: changed behind the leader's back (another tab's cancel whose event never came,
-// a retry that moved the token on), the record keeps what the store says.
-test.each([
-  ['cancelled', (record: { claims: number }) => ({ ...record, state: 'cancelled', finishedAt: Date.now() })],
-  ['retried', (record: { claims: number }) => ({ ...record, claims: record.claims + 1 })],
-] as const)('a job the leader holds in memory, %s behind its back, keeps what the store says when its stale run ends', async (how, change) => {
+// the same fencing token. Here the leader never hears of the change (as when another tab's event is lost):
+// it runs the job it holds, and its stale outcome must leave the store as the change left it.
+test.each(['cancelled', 'cancelled, then retried with queue.retry()'] as const)('a job the leader holds in memory, %s behind its back, keeps what the store says when its stale run ends', async (how) => {
   const queue = testQueue() // concurrency 1: the second job waits in the leader's `ready`
   const started: string[] = []
   const firstStarted = new Promise<void>((resolve) => queue.on('started', ({ job }) => (started.push(job.id), resolve())))
@@ -149,20 +146,63 @@ test.each([
   const db = await openDB(`errand:${queue.name}`)
   try {
     expect((await db.getAll('claims')).flatMap((row: { jobs: [string, number][] }) => row.jobs.map(([id]) => id))).toEqual([waiting.id])
-    await db.put('jobs', change(await db.get('jobs', waiting.id)))
+    await db.put('jobs', { ...(await db.get('jobs', waiting.id)), state: 'cancelled', finishedAt: Date.now() })
   } finally {
     db.close()
   }
-  await running.result()
   if (how === 'cancelled') {
-    await expect.poll(() => started.length).toBe(2) // the stale run happens: the leader was told nothing
+    await running.result()
+    await expect.poll(() => started.length).toBe(2) // the stale run: the leader was told nothing
     await queue.onIdle()
     expect(await waiting.get()).toMatchObject({ state: 'cancelled', attempt: 0 })
   } else {
-    // The stale run's outcome is refused; the job is claimed again and runs once more.
+    // The real retry() moves the fencing token on: the stale run's outcome is refused, and the job runs again.
+    expect(await queue.retry(waiting.id)).toBe(true)
     await expect(waiting.result()).resolves.toEqual({ slept: 1, attempt: 1 })
     expect(started.filter((id) => id === waiting.id)).toHaveLength(2)
   }
+})
+
+test('a claim another scheduler voided is dropped by the next turn, never started here, and left to that scheduler until its row expires', async () => {
+  const queue = testQueue() // concurrency 1: the second job waits in the leader's `ready`
+  const started: { id: string; at: number }[] = []
+  const firstStarted = new Promise<void>((resolve) => queue.on('started', ({ job }) => (started.push({ id: job.id, at: Date.now() }), resolve())))
+  const running = await queue.add('sleep', { ms: 400 })
+  const waiting = await queue.add('sleep', { ms: 1 })
+  await firstStarted
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  // What a leader that took us for gone does: deletes our row and claims the job in its own.
+  const db = await openDB(`errand:${queue.name}`)
+  const expiresAt = Date.now() + 1500
+  try {
+    const [ours] = await db.getAll('claims')
+    await db.delete('claims', ours.holder)
+    await db.put('claims', { holder: 'other-leader', expiresAt, jobs: [[waiting.id, 1]] }, 'other-leader')
+  } finally {
+    db.close()
+  }
+  // A turn while `waiting` still waits in memory: it must drop the claim, not write it back.
+  const later = await queue.add('sleep', { ms: 1 })
+  await running.result()
+  await later.result()
+  expect(started.map((s) => s.id)).toEqual([running.id, later.id])
+  expect(await waiting.get()).toMatchObject({ state: 'queued', attempt: 0 })
+  // Once that row expires, the job is ours to take: the leader wakes up for it.
+  await expect(waiting.result()).resolves.toEqual({ slept: 1, attempt: 1 })
+  expect(started.find((s) => s.id === waiting.id)!.at).toBeGreaterThanOrEqual(expiresAt)
+})
+
+test('onEmpty() resolves once the leader has taken every job, also those waiting in its memory for a worker', async () => {
+  const queue = testQueue() // concurrency 1
+  const firstStarted = new Promise<void>((resolve) => queue.on('started', () => resolve()))
+  const first = await queue.add('sleep', { ms: 400 })
+  await queue.add('sleep', { ms: 400 })
+  await firstStarted
+  let emptied = false
+  void queue.onEmpty().then(() => (emptied = true))
+  await first.result()
+  expect(emptied).toBe(true)
+  expect(await queue.counts()).toMatchObject({ queued: 0 })
 })
 
 // Guards against a past defect: when a new leader finds a job an old leader had claimed but never started, it

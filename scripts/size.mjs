@@ -19,7 +19,10 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * sw 8,318: 7,800 after workbox-background-sync went, then +518 for the sender's claims ahead;
  * dashboard 9,036). Measured since: sw 8,245 before large payloads (from 8,404: simpler
  * equivalent code in the sender, the store and setupErrand()). Then errand 18,495 and sw 7,344
- * when the store dropped idb for its own promises (src/store/idb.ts): −1,000 each.
+ * when the store dropped idb for its own promises (src/store/idb.ts): −1,000 each. Then errand
+ * 19,485 (budget 20,460) and sw 7,440: +750 for lazy claims (store `claims`: no record written per
+ * claim, throughput 5.1× → 3.5× raw puts), counts() of claimed jobs, and adds that a page alone
+ * keeps for the first page it meets (add() 1.36× → 1.13× raw strict puts).
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/
@@ -27,7 +30,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * Bytes of min+gzip; kB below means 1000 bytes.
  */
 export const ENTRIES = [
-  { name: 'errand', file: here('../dist/index.js'), budget: 19_420, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
+  { name: 'errand', file: here('../dist/index.js'), budget: 20_460, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
   { name: 'errand/worker', file: here('../dist/worker.js'), budget: 1_870, target: 3_000 },
   { name: 'errand/sw', file: here('../dist/sw.js'), budget: 7_710, target: 8_000 },
   { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_490, target: 8_000 },

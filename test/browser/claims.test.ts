@@ -7,6 +7,21 @@ import { createTestQueue } from '../../src/testing.js'
 import type { Jobs } from './fixtures/jobs.worker.js'
 import { countTransactions, fixtureWorker, testQueue } from './helpers.js'
 
+/**
+ * A leader of concurrency 1 running a job of `ms` while a second one (1 ms) waits in its memory,
+ * claimed, for the worker; `started` lists every start, with when it was announced.
+ */
+async function oneRunsOneWaits(ms: number, options: Parameters<typeof testQueue>[0] = {}) {
+  const queue = testQueue(options)
+  const started: { id: string; at: number }[] = []
+  const firstStarted = new Promise<void>((resolve) => queue.on('started', ({ job }) => (started.push({ id: job.id, at: Date.now() }), resolve())))
+  const running = await queue.add('sleep', { ms })
+  const waiting = await queue.add('sleep', { ms: 1 })
+  await firstStarted
+  await new Promise((resolve) => setTimeout(resolve, 50)) // the turn after the first start has claimed `waiting`
+  return { queue, started, running, waiting }
+}
+
 test('a better-priority job added while others wait starts next, ahead of already claimed ones', async () => {
   const queue = testQueue()
   const started: string[] = []
@@ -61,18 +76,12 @@ test('closing the leader gives back claims that never started: the next leader r
 // Guards against a past defect: clear() promises to cancel "every job that has not started", but a job the
 // leader has prefetched into `ready` (claimed, never started) is left alone and runs.
 test('clear() cancels a job that is claimed by the leader but has not started', async () => {
-  const queue = testQueue() // concurrency 1: the second job waits in the leader's `ready`
-  const started: string[] = []
-  const firstStarted = new Promise<void>((resolve) => queue.on('started', ({ job }) => (started.push(job.id), resolve())))
-  const running = await queue.add('sleep', { ms: 400 })
-  const waiting = await queue.add('sleep', { ms: 1 })
-  await firstStarted
-  await new Promise((resolve) => setTimeout(resolve, 50))
-  expect((await waiting.get())?.startedAt).toBeUndefined() // it has not started
+  const { queue, started, running, waiting } = await oneRunsOneWaits(400)
+  expect(await waiting.get()).toMatchObject({ state: 'queued', attempt: 0 }) // it has not started
   const cleared = await queue.clear()
   await running.result()
   await queue.onIdle()
-  expect(started).toEqual([running.id])
+  expect(started.map((s) => s.id)).toEqual([running.id])
   expect(cleared).toBe(1)
   expect((await waiting.get())?.state).toBe('cancelled')
 })
@@ -81,14 +90,9 @@ test('clear() cancels a job that is claimed by the leader but has not started', 
 // giving back: they are in no list any more, are not renewed, and stay held (claimed, never started) until
 // their lease runs out. A claim not written to its record is held in the leader's row of store `claims`.
 test('claims given back by a turn that failed are given back by a later turn', async () => {
-  const queue = testQueue({ concurrency: 1 }) // lease 30 s: far longer than this test
+  const { queue, running, waiting } = await oneRunsOneWaits(300) // lease 30 s: far longer than this test
   const errors: unknown[] = []
   queue.on('error', ({ error }) => errors.push(error))
-  const firstStarted = new Promise<void>((resolve) => queue.on('started', () => resolve()))
-  const running = await queue.add('sleep', { ms: 300 })
-  const waiting = await queue.add('sleep', { ms: 1 })
-  await firstStarted
-  await new Promise((resolve) => setTimeout(resolve, 50))
   const db = await openDB(`errand:${queue.name}`)
   const held = async () => (await db.getAll('claims')).flatMap((row: { jobs: [string, number][] }) => row.jobs.map(([id]) => id))
   try {
@@ -136,13 +140,7 @@ test('claims given back by a turn that failed are given back by a later turn', a
 // the same fencing token. Here the leader never hears of the change (as when another tab's event is lost):
 // it runs the job it holds, and its stale outcome must leave the store as the change left it.
 test.each(['cancelled', 'cancelled, then retried with queue.retry()'] as const)('a job the leader holds in memory, %s behind its back, keeps what the store says when its stale run ends', async (how) => {
-  const queue = testQueue() // concurrency 1: the second job waits in the leader's `ready`
-  const started: string[] = []
-  const firstStarted = new Promise<void>((resolve) => queue.on('started', ({ job }) => (started.push(job.id), resolve())))
-  const running = await queue.add('sleep', { ms: 300 })
-  const waiting = await queue.add('sleep', { ms: 1 })
-  await firstStarted
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  const { queue, started, running, waiting } = await oneRunsOneWaits(300)
   const db = await openDB(`errand:${queue.name}`)
   try {
     expect((await db.getAll('claims')).flatMap((row: { jobs: [string, number][] }) => row.jobs.map(([id]) => id))).toEqual([waiting.id])
@@ -159,18 +157,12 @@ test.each(['cancelled', 'cancelled, then retried with queue.retry()'] as const)(
     // The real retry() moves the fencing token on: the stale run's outcome is refused, and the job runs again.
     expect(await queue.retry(waiting.id)).toBe(true)
     await expect(waiting.result()).resolves.toEqual({ slept: 1, attempt: 1 })
-    expect(started.filter((id) => id === waiting.id)).toHaveLength(2)
+    expect(started.filter((s) => s.id === waiting.id)).toHaveLength(2)
   }
 })
 
 test('a claim another scheduler voided is dropped by the next turn, never started here, and left to that scheduler until its row expires', async () => {
-  const queue = testQueue() // concurrency 1: the second job waits in the leader's `ready`
-  const started: { id: string; at: number }[] = []
-  const firstStarted = new Promise<void>((resolve) => queue.on('started', ({ job }) => (started.push({ id: job.id, at: Date.now() }), resolve())))
-  const running = await queue.add('sleep', { ms: 400 })
-  const waiting = await queue.add('sleep', { ms: 1 })
-  await firstStarted
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  const { queue, started, running, waiting } = await oneRunsOneWaits(400)
   // What a leader that took us for gone does: deletes our row and claims the job in its own.
   const db = await openDB(`errand:${queue.name}`)
   const expiresAt = Date.now() + 1500

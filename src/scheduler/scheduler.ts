@@ -182,7 +182,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         takeHeld: options.held.take,
       })
       recoverForeign = false
-      for (const mark of started) {
+      // Written by this turn with their start marks (or with a report that came first): no longer held in our row.
+      for (const mark of [...started, ...batchReports]) {
         const run = running.get(mark.id)
         if (run?.record.claims === mark.claim) run.marked = true
       }

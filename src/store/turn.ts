@@ -207,9 +207,8 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     }
 
     // 3. Claim the head read above, unless this turn put jobs back in `queued` (promoted,
-    // retried without delay, recovered, released) or refused a stale claim of a queued job:
-    // then read it again; requests run in order, so that read sees them.
-    // A record this turn read that is still `queued` is not ours (a stale claim of a job retried meanwhile): claimable again.
+    // retried without delay, recovered, released) or refused a stale claim of a job that is
+    // `queued` (retried meanwhile): then read it again; requests run in order, so that read sees them.
     const requeued = due.length > 0 || released.length > 0 || [...settled, ...stalled].some((r) => r.state === 'queued') || ids.some((id) => current.get(id)?.state === 'queued')
     // The row keeps what stays held: still in our stored row (another scheduler may have voided it), and not written by this turn.
     const touched = new Set(ids)

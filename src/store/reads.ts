@@ -99,10 +99,12 @@ export function countJobs(db: Database, now = Date.now()): Promise<JobCounts> {
     const index = jobs.index(INDEX.state)
     const [counts, rows] = await Promise.all([Promise.all(JOB_STATES.map((state) => result(index.count(IDBKeyRange.bound([state], [state, []]))))), result(tx.objectStore('claims').getAll())])
     const byState = Object.fromEntries(JOB_STATES.map((state, i) => [state, counts[i] ?? 0])) as JobCounts
-    // By id: a job in two rows (a leader that lost the lock has not seen it yet) counts once.
-    const claims = [...new Map(rows.filter((row) => row.expiresAt >= now).flatMap((row) => row.jobs))]
-    const records = await getJobs(jobs, claims.map(([id]) => id))
-    const taken = claims.filter(([, claim], i) => records[i]?.state === 'queued' && records[i].claims === claim - 1).length
+    // A job in two rows (one of them stale) counts once, if either claim matches its record.
+    const claims = new Map<string, Set<number>>()
+    for (const row of rows) if (row.expiresAt >= now) for (const [id, claim] of row.jobs) claims.set(id, (claims.get(id) ?? new Set()).add(claim))
+    const ids = [...claims.keys()]
+    const records = await getJobs(jobs, ids)
+    const taken = ids.filter((id, i) => records[i]?.state === 'queued' && claims.get(id)!.has(records[i].claims + 1)).length
     byState.queued -= taken
     byState.running += taken
     return byState

@@ -94,7 +94,7 @@ export interface TurnOutput {
   settled: JobRecord[]
   /** Ids given back to the queue: claims of a vanished leader that never started (written by an earlier version of errand). */
   released: string[]
-  /** Held claims (`input.held`) our stored row no longer holds (another scheduler took them over): never start them. */
+  /** Held claims (`input.held`) that are not ours any more (another scheduler voided them, or the job changed): never start them, stop their runs. */
   lost: string[]
   /** With their payloads, also those kept apart: taken from memory (`takeHeld`) or read in this turn. */
   claimed: JobRecord[]
@@ -154,8 +154,10 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
       else for (const [id, claim] of row.jobs) foreign.set(id, claim)
     }
     // Read before this turn's writes: what we hold, and what this turn writes (a claim that ends now is
-    // in no row any more, and its record still says `queued`), is skipped too.
-    const firstHead = await head(new Set([...held.map((h) => h.id), ...ids]))
+    // in no row any more, and its record still says `queued`), is skipped too. So is any job with a run
+    // here (`mine`): a run of a claim we lost may still be ending, and a new claim of ours would have
+    // its number, so the old run's outcome could settle the new one.
+    const firstHead = await head(new Set([...held.map((h) => h.id), ...ids, ...mine]))
     const current = new Map<string, JobRecord>()
     ids.forEach((id, i) => read[i] && current.set(id, read[i]))
 
@@ -212,9 +214,12 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const requeued = due.length > 0 || released.length > 0 || [...settled, ...stalled].some((r) => r.state === 'queued') || ids.some((id) => current.get(id)?.state === 'queued')
     // The row keeps what stays held: still in our stored row (another scheduler may have voided it), and not written by this turn.
     const touched = new Set(ids)
-    const lost = held.filter((h) => stored.get(h.id) !== h.claim).map((h) => h.id)
+    // Lost: held claims our row no longer holds, and those whose start mark, report or outcome this turn refused
+    // (the job changed behind our back): whatever of them runs here must stop.
+    const settledIds = new Set(settled.map((r) => r.id))
+    const lost = held.filter((h) => stored.get(h.id) !== h.claim || (touched.has(h.id) && !settledIds.has(h.id) && !holds(current.get(h.id), { owner, claim: h.claim }))).map((h) => h.id)
     const keep = held.filter((h) => stored.get(h.id) === h.claim && (!touched.has(h.id) || heldNow(current.get(h.id), h.claim)))
-    const claimed = (requeued && input.claim > 0 ? await head(new Set(keep.map((h) => h.id))) : firstHead).map((r) => transition.claim(r, owner, now, leaseMs))
+    const claimed = (requeued && input.claim > 0 ? await head(new Set([...keep.map((h) => h.id), ...mine])) : firstHead).map((r) => transition.claim(r, owner, now, leaseMs))
     flushMarks(stores)
     const row: ClaimRow = { holder, expiresAt: now + leaseMs, jobs: [...keep.map((h): [string, number] => [h.id, h.claim]), ...claimed.map((r): [string, number] => [r.id, r.claims])] }
     if (row.jobs.length) {

@@ -62,7 +62,7 @@ export interface TurnInput {
   logLimit: number
   /** How many queued jobs to claim (free executor slots). */
   claim: number
-  /** Ids this scheduler is running: never recovered from under it. */
+  /** Ids this scheduler is running or holds in memory: never recovered from under it, never claimed again while a run of them may still be ending. */
   mine: ReadonlySet<string>
   /** True on the first turn after taking the lead: every running job not ours is orphaned. */
   recoverForeign: boolean

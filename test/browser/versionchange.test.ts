@@ -44,21 +44,23 @@ test('close() called twice: both resolve once the queue is really closed', async
   expect(queue.closed).toBe(true)
 })
 
-test('a database of schema version 1 (before stores `payloads` and `claims`) is upgraded in place: its queued job is kept and runs', async () => {
-  // A real record, written by this version into a throwaway queue, then put into a version-1 database made by hand.
+/** A real job record as this version stores it, written into a throwaway queue: `add` of 2 + 3. */
+async function storedRecord(): Promise<{ id: string; [field: string]: unknown }> {
   const donor = testQueue()
   await donor.pause()
   const job = await donor.add('add', { a: 2, b: 3 })
-  const record = await openDB(databaseName(donor.name)).then(async (db) => {
-    const value = await db.get('jobs', job.id)
-    db.close()
-    return value
-  })
+  const db = await openDB(databaseName(donor.name))
+  const record = await db.get('jobs', job.id)
+  db.close()
   await donor.destroy()
-  const name = `v1-${crypto.randomUUID()}`
-  const v1 = await openDB(databaseName(name), 1, {
+  return record
+}
+
+/** A database of an earlier schema made by hand, exactly as shipped in this repository's history (src/store/schema.ts), holding `records`. */
+async function oldDatabase(version: 1 | 2, records: object[]): Promise<string> {
+  const name = `v${version}-${crypto.randomUUID()}`
+  const db = await openDB(databaseName(name), version, {
     upgrade(db) {
-      // Schema 1 exactly as it shipped in this repository's history (src/store/schema.ts).
       const jobs = db.createObjectStore('jobs', { keyPath: 'id' })
       jobs.createIndex('next', 'nextKey')
       jobs.createIndex('due', 'dueAt')
@@ -70,14 +72,38 @@ test('a database of schema version 1 (before stores `payloads` and `claims`) is 
       db.createObjectStore('meta')
       db.createObjectStore('bodies')
       db.createObjectStore('unseen')
+      if (version >= 2) db.createObjectStore('payloads')
     },
   })
-  await v1.put('jobs', record)
-  v1.close()
+  for (const record of records) await db.put('jobs', record)
+  db.close()
+  return name
+}
 
+const upgradedStores = async (name: string) => {
+  const db = await openDB(databaseName(name))
+  const found = [db.version, [...db.objectStoreNames]]
+  db.close()
+  return found
+}
+
+test('a database of schema version 1 (before stores `payloads` and `claims`) is upgraded in place: its queued job is kept and runs', async () => {
+  const record = await storedRecord()
+  const name = await oldDatabase(1, [record])
   const queue = testQueue({ name })
-  await expect((await queue.job(job.id))!.result()).resolves.toBe(5)
-  const upgraded = await openDB(databaseName(name))
-  expect([upgraded.version, [...upgraded.objectStoreNames]]).toEqual([3, ['bodies', 'claims', 'jobs', 'logs', 'meta', 'payloads', 'unseen']])
-  upgraded.close()
+  await expect((await queue.job(record.id))!.result()).resolves.toBe(5)
+  expect(await upgradedStores(name)).toEqual([3, ['bodies', 'claims', 'jobs', 'logs', 'meta', 'payloads', 'unseen']])
+})
+
+test('a database of schema version 2 (claims written to records) is upgraded in place: a job its old leader claimed and never started runs as a first attempt, a queued one runs', async () => {
+  const queued = await storedRecord()
+  const claimed = await storedRecord()
+  // What a leader of schema 2 left when it died after claiming: the record says running, no start, a lease of another owner.
+  const { nextKey: _next, ...rest } = claimed
+  const name = await oldDatabase(2, [queued, { ...rest, state: 'running', attempt: 1, claims: 1, owner: 'old-leader', leaseExpiresAt: Date.now() + 60_000 }])
+  const queue = testQueue({ name })
+  await expect((await queue.job(queued.id))!.result()).resolves.toBe(5)
+  await expect((await queue.job(claimed.id))!.result()).resolves.toBe(5)
+  expect(await queue.get(claimed.id)).toMatchObject({ state: 'completed', attempt: 1, stalls: 0, errors: [] })
+  expect(await upgradedStores(name)).toEqual([3, ['bodies', 'claims', 'jobs', 'logs', 'meta', 'payloads', 'unseen']])
 })

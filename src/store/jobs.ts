@@ -8,7 +8,7 @@ import { ErrandError } from '../core/errors.js'
 import { isFinished, type JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { result, walk } from './idb.js'
-import { getJobs, joinPayloads, markKey, markOf, stored, unmark, type Mark } from './records.js'
+import { getJobs, joinPayloads, markKey, markOf, stillClaimable, stored, unmark, type Mark } from './records.js'
 import { INDEX, type Database, type Tx } from './schema.js'
 import { write } from './transact.js'
 
@@ -87,7 +87,7 @@ export function renewLeases(db: Database, owner: string, ids: readonly string[],
     ids.forEach((id, i) => {
       const record = records[i]
       if (record?.state === 'running' && record.owner === owner) store.put(stored({ ...record, leaseExpiresAt: until }))
-      else if (record?.state !== 'queued' || inRow.get(id) !== record.claims + 1) lost.push(id)
+      else if (!(inRow.has(id) && stillClaimable(record, inRow.get(id)!))) lost.push(id)
     })
     return lost
   })

@@ -2,7 +2,7 @@
 import { JOB_STATES, type JobRecord, type JobState, type LogLine } from '../core/job.js'
 import { INDEX, type Database } from './schema.js'
 import { result, walk } from './idb.js'
-import { getJobs, joinPayloads } from './records.js'
+import { getJobs, joinPayloads, stillClaimable } from './records.js'
 import { read } from './transact.js'
 
 /** One job, with its payload wherever it is kept. */
@@ -104,7 +104,7 @@ export function countJobs(db: Database, now = Date.now()): Promise<JobCounts> {
     for (const row of rows) if (row.expiresAt >= now) for (const [id, claim] of row.jobs) claims.set(id, (claims.get(id) ?? new Set()).add(claim))
     const ids = [...claims.keys()]
     const records = await getJobs(jobs, ids)
-    const taken = ids.filter((id, i) => records[i]?.state === 'queued' && claims.get(id)!.has(records[i].claims + 1)).length
+    const taken = ids.filter((id, i) => [...claims.get(id)!].some((claim) => stillClaimable(records[i], claim))).length
     byState.queued -= taken
     byState.running += taken
     return byState

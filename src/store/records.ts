@@ -101,6 +101,14 @@ export const holds = (record: JobRecord | undefined, run: { owner: string; claim
   record !== undefined && record.state === 'running' && record.owner === run.owner && record.claims === run.claim
 
 /**
+ * Fencing of a claim not written yet (a row of store `claims`, see turn.ts): the claim numbered
+ * `claim` still applies to `record` while it says `queued` with the token just below. (Whether a
+ * live row still holds that claim is the caller's to check.)
+ */
+export const stillClaimable = (record: JobRecord | undefined, claim: number): record is JobRecord =>
+  record !== undefined && record.state === 'queued' && record.claims === claim - 1
+
+/**
  * What an executor reported about its claims, applied to a turn's records (`current`, by
  * id) and fenced by `owner` and the claim count: start marks (handed to a worker, or sent),
  * and claims given back before they started (released as if never claimed). Returns the ids released.

@@ -32,7 +32,7 @@ import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { result } from './idb.js'
 import { INDEX, type ClaimRow, type Database } from './schema.js'
-import { applyClaims, flushMarks, getJobs, holds, jobStores, joinPayloads, putChanged, putJob } from './records.js'
+import { applyClaims, flushMarks, getJobs, holds, jobStores, joinPayloads, putChanged, putJob, stillClaimable } from './records.js'
 import { write } from './transact.js'
 
 /** Queued CPU jobs (network jobs are claimed by the sender: src/net/). */
@@ -130,7 +130,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const head = async (skip: ReadonlySet<string>): Promise<JobRecord[]> => {
       if (input.claim <= 0) return []
       // A foreign entry that no longer matches its record (the job was cancelled and retried meanwhile) holds nothing.
-      const taken = (r: JobRecord): boolean => skip.has(r.id) || foreign.get(r.id) === r.claims + 1
+      const taken = (r: JobRecord): boolean => skip.has(r.id) || (foreign.has(r.id) && stillClaimable(r, foreign.get(r.id)!))
       const more = skip.size + foreign.size
       const found = await result(jobs.index(INDEX.next).getAll(QUEUED, input.claim + more))
       const free = found.filter((r) => !taken(r))
@@ -164,8 +164,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     // 2. Writes, in order, without waiting for each.
     // A claim not written yet is written now, under the turn's clock, so marks, progress and outcomes apply as to any claim.
     const stored = new Map(ours?.jobs)
-    const heldNow = (record: JobRecord | undefined, claim: number): record is JobRecord =>
-      record !== undefined && record.state === 'queued' && record.claims === claim - 1 && stored.get(record.id) === claim
+    const heldNow = (record: JobRecord | undefined, claim: number): record is JobRecord => stillClaimable(record, claim) && stored.get(record.id) === claim
     for (const run of [...started, ...reports.filter((r) => r.owner === owner), ...outcomes.filter((o) => o.owner === owner)]) {
       const record = current.get(run.id)
       if (heldNow(record, run.claim)) current.set(run.id, transition.claim(record, owner, now, leaseMs))

@@ -208,10 +208,13 @@ export function calibrateCpu(targetMs: number): { iterations: number; ms: number
 
 const cpuQueues = new Map<number | undefined, Queue<Jobs>>()
 const barePools = new Map<number, RawWorker[]>()
+let durableDb: RawDb | undefined
 
 /**
  * Case 4: `jobs` CPU jobs on the main thread (one task each) vs through errand's pool: the
  * default one (cores − 1 workers, at least 1) unless `concurrency` says how many workers.
+ * Two bare pools of as many plain workers beside it: one that only posts messages, and one
+ * that also writes each outcome to IndexedDB (what any queue that keeps results must pay).
  */
 export async function cpu(rep: number, { jobs, iterations, concurrency }: { jobs: number; iterations: number; concurrency?: number }): Promise<Figures> {
   const f: Figures = {}
@@ -233,6 +236,7 @@ export async function cpu(rep: number, { jobs, iterations, concurrency }: { jobs
     await Promise.all(bare.map((w) => Promise.all(Array.from({ length: Math.ceil(10 / size) }, () => w.cpu(iterations)))))
   }
   const workers = bare
+  const outcomes = (durableDb ??= await RawDb.open(unique('cpu-outcomes')))
   await rotate(rep, [
     async () => {
       const run = await withLongTasks(async () => {
@@ -251,6 +255,21 @@ export async function cpu(rep: number, { jobs, iterations, concurrency }: { jobs
       })
       f.errandMs = run.ms
       f.errandLongTaskMs = run.longTaskMs
+    },
+    async () => {
+      // The bare pool that also persists each outcome: one relaxed put per job, not awaited before the next job.
+      let next = 0
+      const writes: Promise<void>[] = []
+      f.durableBareMs = await timed(async () => {
+        await Promise.all(workers.map(async (w) => {
+          while (next < jobs) {
+            next++
+            const reply = await w.cpu(iterations)
+            writes.push(outcomes.putEach([{ ...jobLike(null), state: 'completed', result: reply }], 'relaxed'))
+          }
+        }))
+        await Promise.all(writes)
+      })
     },
     async () => {
       // A bare pool of as many plain workers: each takes the next job when it is free.

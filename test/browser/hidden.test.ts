@@ -33,17 +33,19 @@ test('with main-thread timers throttled, a delayed job and a backed-off retry st
 })
 
 test('with main-thread timers throttled, the leader still renews its leases (other tabs would take it for dead otherwise)', async () => {
-  const queue = testQueue({ lease: 300 })
-  await (await queue.add('noop', undefined)).result()
+  // Renewed every third of a lease: only a renewal more than a lease late (a second, on a loaded machine) fails this, not a throttled one (a minute).
+  // Throttled before the queue starts: its renewal timer is set up when it takes the lead.
   throttleMainThreadTimers()
-  const job = await queue.add('sleep', { ms: 1500 })
+  const queue = testQueue({ lease: 1000 })
+  await (await queue.add('noop', undefined)).result()
+  const job = await queue.add('sleep', { ms: 3000 })
   await new Promise<void>((resolve) => job.on('started', () => resolve()))
-  await new Promise((resolve) => realSetTimeout(resolve, 1000))
+  await new Promise((resolve) => realSetTimeout(resolve, 2000))
   // Raw read: the lease is internal, not part of the public Job.
   const db = await openDB(databaseName(queue.name))
   const record = (await db.get('jobs', job.id)) as { state: string; leaseExpiresAt: number }
   db.close()
   expect(record.state).toBe('running')
   expect(record.leaseExpiresAt).toBeGreaterThan(Date.now())
-  await expect(job.result()).resolves.toEqual({ slept: 1500, attempt: 1 })
+  await expect(job.result()).resolves.toEqual({ slept: 3000, attempt: 1 })
 })

@@ -243,8 +243,8 @@ const CASES = {
     row(c, `${work}, 2 workers: total time`, two.errandMs, two.mainMs, 'the same work on the main thread, one task per job', { note: twoNote })
     row(c, `${work}, 2 workers: total time`, two.errandMs, two.bareMs, 'a bare pool of 2 plain workers (postMessage, no errand)', { note: twoNote })
     row(c, `${work}, 2 workers: speed-up (main-thread time ÷ errand time)`, two.mainMs.map((main, i) => main / two.errandMs[i]), undefined, undefined, { unit: 'x', note: twoNote })
-    // The floor for any queue that keeps results: the bare pool plus one relaxed put of each outcome (no claim, no start mark).
-    const durable = 'a bare pool of 2 that writes each outcome to IndexedDB (one relaxed put per job, no claim or start mark)'
+    // The floor for a queue that keeps its jobs: the bare pool plus the writes errand cannot do without, and nothing else.
+    const durable = 'a bare pool of 2 that writes the jobs (one strict transaction), then a start mark and the outcome of each (a relaxed put each); no claim, fencing or read'
     row(c, `${work}, 2 workers: total time`, two.errandMs, two.durableBareMs, durable, { note: twoNote })
     row(c, `${work}, 2 workers: speed-up of that pool (main-thread time ÷ its time)`, two.mainMs.map((main, i) => main / two.durableBareMs[i]), undefined, undefined, { unit: 'x', note: twoNote })
   },

@@ -214,7 +214,7 @@ let durableDb: RawDb | undefined
  * Case 4: `jobs` CPU jobs on the main thread (one task each) vs through errand's pool: the
  * default one (cores − 1 workers, at least 1) unless `concurrency` says how many workers.
  * Two bare pools of as many plain workers beside it: one that only posts messages, and one
- * that also writes each outcome to IndexedDB (what any queue that keeps results must pay).
+ * that also writes to IndexedDB what any job queue must keep (the jobs, start marks, outcomes).
  */
 export async function cpu(rep: number, { jobs, iterations, concurrency }: { jobs: number; iterations: number; concurrency?: number }): Promise<Figures> {
   const f: Figures = {}
@@ -257,15 +257,20 @@ export async function cpu(rep: number, { jobs, iterations, concurrency }: { jobs
       f.errandLongTaskMs = run.longTaskMs
     },
     async () => {
-      // The bare pool that also persists each outcome: one relaxed put per job, not awaited before the next job.
+      // The bare pool writing what any job queue must: the jobs first (one strict transaction, as addAll()),
+      // then a start mark when each is handed to a worker and its outcome (a relaxed put each, not awaited
+      // before the next job). No claim, no fencing, no reads: the floor for a queue that keeps its jobs.
       let next = 0
       const writes: Promise<void>[] = []
       f.durableBareMs = await timed(async () => {
+        const records = Array.from({ length: jobs }, () => jobLike({ iterations }))
+        await outcomes.putAll(records, 'strict')
         await Promise.all(workers.map(async (w) => {
           while (next < jobs) {
-            next++
+            const record = records[next++]!
+            writes.push(outcomes.putEach([{ ...record, state: 'running', attempt: 1, startedAt: Date.now() }], 'relaxed'))
             const reply = await w.cpu(iterations)
-            writes.push(outcomes.putEach([{ ...jobLike(null), state: 'completed', result: reply }], 'relaxed'))
+            writes.push(outcomes.putEach([{ ...record, state: 'completed', attempt: 1, result: reply }], 'relaxed'))
           }
         }))
         await Promise.all(writes)

@@ -4,21 +4,21 @@
 import { deleteQueue, openQueue, type Queue } from 'errand'
 import type { Jobs } from './jobs.worker'
 import { RawDb, RawWorker } from './raw'
-import { jobLike, nextTask, quantile, sleep, timed, unique, withLongTasks } from './util'
-import { clock, cpuWork } from './work'
+import { jobLike, quantile, sleep, timed, unique } from './util'
+import { clock } from './work'
 
 export type Figures = Record<string, number | number[]>
 
-const createWorker = (): Worker => new Worker(new URL('./jobs.worker.ts', import.meta.url), { type: 'module' })
+export const createWorker = (): Worker => new Worker(new URL('./jobs.worker.ts', import.meta.url), { type: 'module' })
 
 /** Runs the steps in order, starting with step `rep` (mod their number). */
-async function rotate(rep: number, steps: (() => Promise<void>)[]): Promise<void> {
+export async function rotate(rep: number, steps: (() => Promise<void>)[]): Promise<void> {
   const first = rep % steps.length
   for (const step of [...steps.slice(first), ...steps.slice(0, first)]) await step()
 }
 
 /** A queue whose workers already started and whose page already leads. */
-async function warmQueue(label: string, options: { concurrency?: number } = {}): Promise<Queue<Jobs>> {
+export async function warmQueue(label: string, options: { concurrency?: number } = {}): Promise<Queue<Jobs>> {
   const queue = openQueue<Jobs>(unique(label), { worker: createWorker, ...options })
   const warmups = Math.max(1, options.concurrency ?? 1)
   const handles = await queue.addAll(Array.from({ length: warmups }, () => ({ name: 'stamp' as const, payload: 0 })))
@@ -61,19 +61,23 @@ export async function enqueueEach({ blocks, size, rawSize }: { blocks: number; s
   return f
 }
 
-/** Case 1, all at once: one addAll() of `batch` jobs vs raw puts of as many records in one strict / relaxed transaction. */
-export async function enqueueAll(rep: number, { batch }: { batch: number }): Promise<Figures> {
+/**
+ * Case 1, all at once: one addAll() of `batch` jobs vs raw puts of as many records in one
+ * strict transaction, and, when `relaxed`, in one relaxed transaction (reported beside it,
+ * measured in fewer repetitions: each of these runs takes seconds).
+ */
+export async function enqueueAll(rep: number, { batch, relaxed: withRelaxed }: { batch: number; relaxed: boolean }): Promise<Figures> {
   const f: Figures = {}
   const queue = openQueue<Jobs>(unique('enqueue-all'))
   await queue.counts()
   const strict = await RawDb.open(unique('strict-all'))
   const relaxed = await RawDb.open(unique('relaxed-all'))
   const items = noops(batch)
-  const [one, two] = [records(batch), records(batch)]
+  const [one, two] = [records(batch), withRelaxed ? records(batch) : []]
   await rotate(rep, [
     async () => void (f.addAllErrand = await timed(() => queue.addAll(items))),
     async () => void (f.addAllRawStrict = await timed(() => strict.putAll(one, 'strict'))),
-    async () => void (f.addAllRawRelaxed = await timed(() => relaxed.putAll(two, 'relaxed'))),
+    ...(withRelaxed ? [async () => void (f.addAllRawRelaxed = await timed(() => relaxed.putAll(two, 'relaxed')))] : []),
   ])
   await deleteQueue(queue.name)
   await Promise.all([strict.destroy(), relaxed.destroy()])
@@ -187,144 +191,6 @@ export async function latency(rep: number, { samples, gapMs }: { samples: number
   }
 }
 
-/**
- * Case 4: how many iterations of cpuWork() take `targetMs` on this main thread, measured
- * once the engine optimised it (the first runs are several times slower).
- */
-export function calibrateCpu(targetMs: number): { iterations: number; ms: number } {
-  const time = (n: number): number => {
-    const start = performance.now()
-    cpuWork(n)
-    return performance.now() - start
-  }
-  const median = (n: number, runs: number): number => quantile(Array.from({ length: runs }, () => time(n)), 0.5)
-  let iterations = 1_000_000
-  for (let i = 0; i < 10; i++) time(iterations) // warm up: let the optimising compiler take it
-  while (time(iterations) < 20) iterations *= 2
-  // Scale twice: a busy machine can throw the first estimate off.
-  for (let round = 0; round < 2; round++) iterations = Math.round((iterations * targetMs) / median(iterations, 5))
-  return { iterations, ms: median(iterations, 3) }
-}
-
-const cpuQueues = new Map<number | undefined, Queue<Jobs>>()
-const barePools = new Map<number, RawWorker[]>()
-let durableDb: RawDb | undefined
-
-/**
- * Case 4: `jobs` CPU jobs on the main thread (one task each) vs through errand's pool: the
- * default one (cores − 1 workers, at least 1) unless `concurrency` says how many workers.
- * Two bare pools of as many plain workers beside it: one that only posts messages, and one
- * that also writes to IndexedDB what any job queue must keep (the jobs, start marks, outcomes).
- */
-export async function cpu(rep: number, { jobs, iterations, concurrency }: { jobs: number; iterations: number; concurrency?: number }): Promise<Figures> {
-  const f: Figures = {}
-  let queue = cpuQueues.get(concurrency)
-  if (!queue) {
-    queue = await warmQueue(`cpu${concurrency ?? ''}`, concurrency ? { concurrency } : {})
-    cpuQueues.set(concurrency, queue)
-    // Warm the workers' compiled code too, as the calibration warmed the page's.
-    const warm = await queue.addAll(Array.from({ length: 10 }, () => ({ name: 'cpu' as const, payload: { iterations } })))
-    await Promise.all(warm.map((h) => h.result()))
-  }
-  const pool = queue
-  const size = concurrency ?? Math.max(1, navigator.hardwareConcurrency - 1)
-  let bare = barePools.get(size)
-  if (!bare) {
-    bare = Array.from({ length: size }, () => new RawWorker())
-    barePools.set(size, bare)
-    // Warmed like errand's pool: 10 runs of the same work spread over the workers.
-    await Promise.all(bare.map((w) => Promise.all(Array.from({ length: Math.ceil(10 / size) }, () => w.cpu(iterations)))))
-  }
-  const workers = bare
-  const outcomes = (durableDb ??= await RawDb.open(unique('cpu-outcomes')))
-  await rotate(rep, [
-    async () => {
-      const run = await withLongTasks(async () => {
-        for (let i = 0; i < jobs; i++) {
-          await nextTask() // one task per job, as an app that yields between jobs would
-          cpuWork(iterations)
-        }
-      })
-      f.mainMs = run.ms
-      f.mainLongTaskMs = run.longTaskMs
-    },
-    async () => {
-      const run = await withLongTasks(async () => {
-        const handles = await pool.addAll(Array.from({ length: jobs }, () => ({ name: 'cpu' as const, payload: { iterations } })))
-        await Promise.all(handles.map((h) => h.result()))
-      })
-      f.errandMs = run.ms
-      f.errandLongTaskMs = run.longTaskMs
-    },
-    async () => {
-      // The bare pool writing what any job queue must: the jobs first (one strict transaction, as addAll()),
-      // then a start mark when each is handed to a worker and its outcome (a relaxed put each, not awaited
-      // before the next job). No claim, no fencing, no reads: the floor for a queue that keeps its jobs.
-      let next = 0
-      const writes: Promise<void>[] = []
-      f.durableBareMs = await timed(async () => {
-        const records = Array.from({ length: jobs }, () => jobLike({ iterations }))
-        await outcomes.putAll(records, 'strict')
-        await Promise.all(workers.map(async (w) => {
-          while (next < jobs) {
-            const record = records[next++]!
-            writes.push(outcomes.putEach([{ ...record, state: 'running', attempt: 1, startedAt: Date.now() }], 'relaxed'))
-            const reply = await w.cpu(iterations)
-            writes.push(outcomes.putEach([{ ...record, state: 'completed', attempt: 1, result: reply }], 'relaxed'))
-          }
-        }))
-        await Promise.all(writes)
-      })
-    },
-    async () => {
-      // A bare pool of as many plain workers: each takes the next job when it is free.
-      let next = 0
-      f.bareMs = await timed(() => Promise.all(workers.map(async (w) => {
-        while (next < jobs) {
-          next++
-          await w.cpu(iterations)
-        }
-      })))
-    },
-  ])
-  return f
-}
-
-/**
- * Not a case: where the time of case 4 goes (bench/tools/cpu-timeline.mjs). `jobs` CPU jobs on a
- * pool of `concurrency` workers, `reps` times, each phase on the clock shared with the workers:
- * addAll(), until the first job starts, each worker's gaps between two jobs, the jobs' own
- * durations, and from the last job's end to the last result().
- */
-export async function cpuTimeline({ jobs, iterations, concurrency, reps }: { jobs: number; iterations: number; concurrency: number; reps: number }) {
-  const queue = await warmQueue('cpu-timeline', { concurrency })
-  const batch = () => queue.addAll(Array.from({ length: jobs }, () => ({ name: 'cpuStamped' as const, payload: { iterations } })))
-  await Promise.all((await batch()).map((h) => h.result())) // warm the workers' compiled code
-  const out = []
-  for (let rep = 0; rep < reps; rep++) {
-    const start = clock()
-    const handles = await batch()
-    const added = clock()
-    const runs = await Promise.all(handles.map((h) => h.result()))
-    const done = clock()
-    const byWorker = new Map<number, typeof runs>()
-    for (const run of runs) byWorker.set(run.worker, [...(byWorker.get(run.worker) ?? []), run])
-    const gaps = [...byWorker.values()].flatMap((list) => list.sort((a, b) => a.start - b.start).slice(1).map((run, i) => run.start - list[i]!.end))
-    const lastEnd = Math.max(...runs.map((r) => r.end))
-    out.push({
-      totalMs: done - start,
-      addAllMs: added - start,
-      firstStartMs: Math.min(...runs.map((r) => r.start)) - start,
-      gapsMs: gaps,
-      durationsMs: runs.map((r) => r.end - r.start),
-      lastResultMs: done - lastEnd,
-    })
-  }
-  await queue.close()
-  return out
-}
-
-/** Case 5 keeps its queue between calls: the driver measures the heap in between. */
 const scale: { queue: Queue<Jobs> | undefined; raw: RawDb | undefined } = { queue: undefined, raw: undefined }
 
 export async function scaleOpen(): Promise<void> {

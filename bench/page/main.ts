@@ -2,9 +2,10 @@
 // calls them through Playwright's page.evaluate(). 'errand' resolves to the built
 // dist/ (see vite.config.ts next to this file), so this measures the package.
 import * as cases from './cases'
+import * as cpu from './cpu'
 import * as network from './network'
 
-const api = { ...cases, ...network }
+const api = { ...cases, ...cpu, ...network }
 export type BenchApi = typeof api
 
 declare global {

@@ -49,7 +49,7 @@ function staticClosure(chunks, fileName, into = new Set()) {
  * returns the minified code an app downloads at start (`initial`: the entry chunk and what it
  * imports statically) and, apart, each chunk the entry imports with `import()` (`lazy`).
  */
-async function bundle(entry) {
+export async function bundle(entry) {
   const result = await build({
     configFile: false,
     logLevel: 'silent',
@@ -86,7 +86,7 @@ async function bundle(entry) {
 }
 
 /** Bytes of code files, minified and gzipped: each file is a download of its own. */
-const measure = (files) => ({
+export const measure = (files) => ({
   minified: files.reduce((sum, code) => sum + Buffer.byteLength(code), 0),
   gzip: files.reduce((sum, code) => sum + gzipSync(code, { level: 9 }).length, 0),
 })

@@ -33,12 +33,12 @@ test('with main-thread timers throttled, a delayed job and a backed-off retry st
 })
 
 test('with main-thread timers throttled, the leader still renews its leases (other tabs would take it for dead otherwise)', async () => {
-  // Renewed every third of a lease: only a renewal more than a lease late (a second, on a loaded machine) fails this, not a throttled one (a minute).
+  // Renewed every third of a lease: only two renewals more than a lease apart (a second, on a loaded machine) fail this; throttled, they are a minute apart.
   // Throttled before the queue starts: its renewal timer is set up when it takes the lead.
   throttleMainThreadTimers()
   const queue = testQueue({ lease: 1000 })
   await (await queue.add('noop', undefined)).result()
-  const job = await queue.add('sleep', { ms: 3000 })
+  const job = await queue.add('sleep', { ms: 5000 }) // still running when read, with 3 s to spare
   await new Promise<void>((resolve) => job.on('started', () => resolve()))
   await new Promise((resolve) => realSetTimeout(resolve, 2000))
   // Raw read: the lease is internal, not part of the public Job.
@@ -47,5 +47,5 @@ test('with main-thread timers throttled, the leader still renews its leases (oth
   db.close()
   expect(record.state).toBe('running')
   expect(record.leaseExpiresAt).toBeGreaterThan(Date.now())
-  await expect(job.result()).resolves.toEqual({ slept: 3000, attempt: 1 })
+  await expect(job.result()).resolves.toEqual({ slept: 5000, attempt: 1 })
 })

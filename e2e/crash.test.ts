@@ -4,7 +4,7 @@
 // in tab L they first wait two minutes (without CPU), anywhere else they are quick.
 // The second test crashes the leader at one precise point (a debugger breakpoint) and
 // shows a bug: an outcome recorded just before the crash never reaches any callback.
-import { executionsByJob, expect, openFixture, overlappingExecutions, readLedger, test, uniqueQueueName } from './helpers'
+import { executionsByJob, expect, isolatedTest as test, openFixture, overlappingExecutions, readLedger, uniqueQueueName } from './helpers'
 
 const SHORT_JOBS = 60
 

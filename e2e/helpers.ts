@@ -2,6 +2,7 @@
 // that fails a test when a page threw an uncaught error.
 import { writeFile } from 'node:fs/promises'
 import { test as base, expect, type Page } from '@playwright/test'
+import { CHROMIUM_ARGS, chromiumPath } from '../scripts/chromium.mjs'
 import type { LedgerRecord } from './fixture/ledger-record'
 import type { OpenOptions } from './fixture/test-api'
 
@@ -43,6 +44,24 @@ export const test = base.extend<{ pageErrors: string[]; snapshotOnFailure: void 
     },
     { auto: true },
   ],
+})
+
+/**
+ * `test` with a browser of its own per test, launched for it and closed after it, instead of
+ * the worker's shared one: for tests that crash renderers (CDP Page.crash) or stop service
+ * workers (CDP ServiceWorker.stopWorker). In two full `npm test` runs Chromium died at a
+ * service worker stop in a browser whose renderers an earlier file had crashed; alone, the
+ * same tests never failed.
+ */
+export const isolatedTest = test.extend({
+  context: async ({ playwright, baseURL }, use) => {
+    const browser = await playwright.chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true })
+    try {
+      await use(await browser.newContext(baseURL ? { baseURL } : {}))
+    } finally {
+      await browser.close()
+    }
+  },
 })
 
 /** A queue name of its own per test, so no two tests ever share a database or lock. */

@@ -2,7 +2,7 @@
 // or the page itself sends `queue.request()` jobs to a real HTTP server on 127.0.0.1
 // that can refuse connections, fail with a status, or answer slowly.
 import type { Page } from '@playwright/test'
-import { expect, test, uniqueQueueName } from './helpers'
+import { expect, isolatedTest, test, uniqueQueueName } from './helpers'
 import { startNetServer, type NetServer } from '../scripts/net-server.mjs'
 import type { NetOpenOptions } from './fixture/net-api'
 
@@ -137,7 +137,7 @@ test('the page that was closed while 20 requests waited gets their completions w
   expect(await again.evaluate(() => window.errandNet.events('completed').length)).toBe(0)
 })
 
-test('without Background Sync, the service worker sends what waited when it starts again, with no page open', async ({ context, page }) => {
+isolatedTest('without Background Sync, the service worker sends what waited when it starts again, with no page open', async ({ context, page }) => {
   test.setTimeout(60_000)
   expect(await openNet(page, { queue: uniqueQueueName(), backgroundSync: false })).toBe('sw')
   await server.stop()
@@ -168,7 +168,7 @@ test('without Background Sync, the service worker sends what waited when it star
   expect(new Set(server.received.map((r) => r.sha256))).toEqual(new Set(sent.map((s) => s.sha256)))
 })
 
-test('the service worker stopped in the middle of replaying 30 requests: all 30 complete, none lost, none committed twice', async ({ context, page }) => {
+isolatedTest('the service worker stopped in the middle of replaying 30 requests: all 30 complete, none lost, none committed twice', async ({ context, page }) => {
   test.setTimeout(90_000)
   const queue = uniqueQueueName()
   expect(await openNet(page, { queue })).toBe('sw')

@@ -14,6 +14,9 @@ export const DEFAULT_PARALLEL = 12
  */
 export const AHEAD_BYTES = 1024 * 1024
 
+/** Bodies up to this size are sent as bytes, larger ones as a Blob (see requestBody() in sender.ts). */
+export const SMALL_BODY = 64 * 1024
+
 /** `Retry-After` as epoch ms: delta-seconds or an HTTP date. */
 export function retryAfter(value: string | null, now: number): number | undefined {
   if (!value) return undefined

@@ -128,10 +128,10 @@ async function send(record: JobRecord, chunks: ArrayBuffer[], beforeSend: Before
 /**
  * A small body goes as its bytes: a Blob costs the browser a registration and a copy per
  * request (200 replays of 10 KiB, paired runs of bench/tools/ab-network.mjs: 1.64 times the
- * time of direct fetch() calls with Blobs, 1.25 times without). A large
- * one stays a Blob: with 4 MiB chunks sent as bytes, the demo's 50 MB upload e2e test took
- * 45 s to 1.5 min or timed out, against 17 s with Blobs (most likely because bytes are copied
- * through the sender's thread on every attempt, where a Blob is read by the network service).
+ * time of direct fetch() calls with Blobs, 1.25 times without). A large one stays a Blob:
+ * with 4 MiB chunks sent as bytes, the demo's 50 MB upload e2e test took 45 s to 1.5 min or
+ * timed out, against 17 s with Blobs (most likely because bytes are copied through the
+ * sender's thread on every attempt, where a Blob is read by the network service).
  */
 const requestBody = (chunks: ArrayBuffer[]): BodyInit => (chunks.length === 1 && chunks[0]!.byteLength <= SMALL_BODY ? chunks[0]! : new Blob(chunks))
 

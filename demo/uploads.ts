@@ -150,6 +150,8 @@ export function setupUploads(queue: DemoQueue): { refreshServer(): Promise<void>
     if (job.name === 'hash') {
       const p = job.payload
       upload = uploadFor(p.uploadId, { name: p.name, type: p.type, size: p.size, chunks: chunkCount(p.size, p.chunkSize) })
+      // Its thumbnail job may have come first (a completion replayed after a reload, before the stored jobs were read): it knows no name.
+      upload.name = p.name
       upload.file ??= p.file
       upload.hash = { id: job.id, state: job.state, progress: job.state === 'completed' ? 1 : job.progress, ...(job.result ? { sha256: job.result.sha256, ms: job.result.ms } : {}) }
       if (job.state === 'failed') upload.error = `hashing failed: ${job.errors.at(-1)?.message}`

@@ -2,7 +2,6 @@
 // that fails a test when a page threw an uncaught error.
 import { writeFile } from 'node:fs/promises'
 import { test as base, expect, type Page } from '@playwright/test'
-import { CHROMIUM_ARGS, chromiumPath } from '../scripts/chromium.mjs'
 import type { LedgerRecord } from './fixture/ledger-record'
 import type { OpenOptions } from './fixture/test-api'
 
@@ -54,8 +53,9 @@ export const test = base.extend<{ pageErrors: string[]; snapshotOnFailure: void 
  * same tests never failed.
  */
 export const isolatedTest = test.extend({
-  context: async ({ playwright, baseURL }, use) => {
-    const browser = await playwright.chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true })
+  // Launched as the shared one is (playwright.config.ts: the project's browser and flags).
+  context: async ({ playwright, browserName, launchOptions, headless, baseURL }, use) => {
+    const browser = await playwright[browserName].launch({ ...launchOptions, headless })
     try {
       await use(await browser.newContext(baseURL ? { baseURL } : {}))
     } finally {

@@ -59,6 +59,27 @@ try {
   const total = [...self.values()].reduce((a, b) => a + b, 0)
   console.log(`${method}: wall ${wall} ms, figures ${JSON.stringify(figures).slice(0, 300)}`)
   for (const [key, ms] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${ms.toFixed(0).padStart(7)} ms ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${key}`)
+  // Total time of each function of the page's bundle: samples with it anywhere on the stack, counted once each.
+  const inclusive = new Map()
+  profile.samples.forEach((id, i) => {
+    const seen = new Set()
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const node = byNode.get(at)
+      if (node.callFrame.url.includes('/assets/')) seen.add(name(node))
+    }
+    for (const key of seen) inclusive.set(key, (inclusive.get(key) ?? 0) + (dt[i] ?? 0) / 1000)
+  })
+  // And by the outermost frame of the bundle (what the event loop ran), or the native entry when no frame of the bundle is on the stack.
+  const roots = new Map()
+  profile.samples.forEach((id, i) => {
+    let outer = name(byNode.get(id))
+    for (let at = id; at !== undefined; at = parent.get(at)) if (byNode.get(at).callFrame.url.includes('/assets/')) outer = name(byNode.get(at))
+    roots.set(outer, (roots.get(outer) ?? 0) + (dt[i] ?? 0) / 1000)
+  })
+  console.log('\nby what the event loop ran (outermost frame of the bundle):')
+  for (const [key, ms] of [...roots.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${ms.toFixed(0).padStart(7)} ms  ${key}`)
+  console.log('\ntotal time (self and callees):')
+  for (const [key, ms] of [...inclusive.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${ms.toFixed(0).padStart(7)} ms  ${key}`)
   console.log('\nby call chain:')
   for (const [key, ms] of [...callers.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${ms.toFixed(0).padStart(7)} ms  ${key}`)
 } finally {

@@ -4,8 +4,9 @@
 import * as cases from './cases'
 import * as cpu from './cpu'
 import * as network from './network'
+import * as history from './history'
 
-const api = { ...cases, ...cpu, ...network }
+const api = { ...cases, ...cpu, ...network, ...history }
 export type BenchApi = typeof api
 
 declare global {

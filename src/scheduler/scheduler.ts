@@ -35,7 +35,7 @@ import { collectTransferables } from '../pool/transferables.js'
 import type { RunOutcome, WorkerReport } from '../pool/protocol.js'
 import { renewLeases } from '../store/jobs.js'
 import type { Database } from '../store/schema.js'
-import { pruneBatch, type KeepRule } from '../store/prune.js'
+import { pruneBatch, sweepStates, type KeepRule } from '../store/prune.js'
 import { runTurn, type Outcome, type Report, type TurnInput } from '../store/turn.js'
 
 export interface SchedulerOptions {
@@ -312,15 +312,20 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   const announce = (record: JobRecord): void => emit(announcement(record))
 
-  /** Retention runs a little after jobs finish, batch by batch, yielding to turns in between. */
+  /** Retention runs a little after jobs finish, batch by batch, yielding to turns in between; the state index is swept first. */
   let pruneTimer: ReturnType<typeof setTimeout> | undefined
   const pruneSoon = (): void => {
-    if (pruneTimer !== undefined || Object.keys(options.keep).length === 0) return
+    if (pruneTimer !== undefined) return
     pruneTimer = setTimeout(() => {
       void prune().finally(() => (pruneTimer = undefined))
     }, PRUNE_DELAY_MS)
   }
   const prune = async (): Promise<void> => {
+    try {
+      await sweepStates(db)
+    } catch (error) {
+      emit({ type: 'error', error: error as ErrandError })
+    }
     for (const [state, rule] of Object.entries(options.keep) as ['completed' | 'failed' | 'cancelled', KeepRule][]) {
       try {
         while (!stopping && (await pruneBatch(db, state, rule, Date.now())) > 0) await new Promise((resolve) => setTimeout(resolve))

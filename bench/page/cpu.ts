@@ -29,6 +29,9 @@ export function calibrateCpu(targetMs: number): { iterations: number; ms: number
 const cpuQueues = new Map<number | undefined, Queue<Jobs>>()
 const barePools = new Map<number, RawWorker[]>()
 
+/** One of case 4's runs (bench/tools/cpu-threads.mjs runs them one at a time). */
+export type CpuVariant = 'main' | 'errand' | 'bare' | 'floor'
+
 /**
  * Case 4: `jobs` CPU jobs on the main thread (one task each) vs through errand's pool: the
  * default one (cores − 1 workers, at least 1) unless `concurrency` says how many workers.
@@ -36,7 +39,7 @@ const barePools = new Map<number, RawWorker[]>()
  * `concurrency` workers (where the issue sets a target), the same bare pool writing to
  * IndexedDB what any job queue must keep (the jobs, start marks, outcomes).
  */
-export async function cpu(rep: number, { jobs, iterations, concurrency }: { jobs: number; iterations: number; concurrency?: number }): Promise<Figures> {
+export async function cpu(rep: number, { jobs, iterations, concurrency, only }: { jobs: number; iterations: number; concurrency?: number; only?: CpuVariant }): Promise<Figures> {
   const f: Figures = {}
   let queue = cpuQueues.get(concurrency)
   if (!queue) {
@@ -83,38 +86,39 @@ export async function cpu(rep: number, { jobs, iterations, concurrency }: { jobs
     })
     await db.destroy()
   }
-  await rotate(rep, [
-    async () => {
-      const run = await withLongTasks(async () => {
-        for (let i = 0; i < jobs; i++) {
-          await nextTask() // one task per job, as an app that yields between jobs would
-          cpuWork(iterations)
-        }
-      })
-      f.mainMs = run.ms
-      f.mainLongTaskMs = run.longTaskMs
-    },
-    async () => {
-      const run = await withLongTasks(async () => {
-        const handles = await pool.addAll(Array.from({ length: jobs }, () => ({ name: 'cpu' as const, payload: { iterations } })))
-        await Promise.all(handles.map((h) => h.result()))
-      })
-      f.errandMs = run.ms
-      f.errandLongTaskMs = run.longTaskMs
-    },
-    async () => {
-      // A bare pool of as many plain workers: each takes the next job when it is free.
-      let next = 0
-      f.bareMs = await timed(() => Promise.all(workers.map(async (w) => {
-        while (next < jobs) {
-          next++
-          await w.cpu(iterations)
-        }
-      })))
-    },
-    // Where the issue sets a target (a pool of `concurrency`), the floor beside it.
-    ...(concurrency === undefined ? [] : [floor]),
-  ])
+  const main = async () => {
+    const run = await withLongTasks(async () => {
+      for (let i = 0; i < jobs; i++) {
+        await nextTask() // one task per job, as an app that yields between jobs would
+        cpuWork(iterations)
+      }
+    })
+    f.mainMs = run.ms
+    f.mainLongTaskMs = run.longTaskMs
+  }
+  const errand = async () => {
+    const run = await withLongTasks(async () => {
+      const handles = await pool.addAll(Array.from({ length: jobs }, () => ({ name: 'cpu' as const, payload: { iterations } })))
+      await Promise.all(handles.map((h) => h.result()))
+    })
+    f.errandMs = run.ms
+    f.errandLongTaskMs = run.longTaskMs
+  }
+  const bareRun = async () => {
+    // A bare pool of as many plain workers: each takes the next job when it is free.
+    let next = 0
+    f.bareMs = await timed(() => Promise.all(workers.map(async (w) => {
+      while (next < jobs) {
+        next++
+        await w.cpu(iterations)
+      }
+    })))
+  }
+  // Where the issue sets a target (a pool of `concurrency`), the floor beside it.
+  const steps: Partial<Record<CpuVariant, () => Promise<void>>> = { main, errand, bare: bareRun, ...(concurrency === undefined ? {} : { floor }) }
+  const chosen = only ? steps[only] : undefined
+  if (only && !chosen) throw new Error(`cpu: the ${only} run needs \`concurrency\``)
+  await rotate(rep, chosen ? [chosen] : Object.values(steps))
   return f
 }
 

@@ -9,10 +9,9 @@ import { isFinished, type JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { result, walk } from './idb.js'
 import { getJobs, joinPayloads, markKey, markOf, stillClaimable, stored, unmark, type Mark } from './records.js'
-import { INDEX, type Database, type Tx } from './schema.js'
+import { INDEX, stateRange, type Database, type Tx } from './schema.js'
 import { write } from './transact.js'
 
-const stateRange = (state: string): IDBKeyRange => IDBKeyRange.bound([state], [state, []])
 
 /** Every row of one job in the stores keyed [jobId, n] (logs, bodies). */
 export const jobRange = (id: string): IDBKeyRange => IDBKeyRange.bound([id, -Infinity], [id, Infinity])

@@ -3,7 +3,7 @@
  * first, in small transactions so a large backlog never blocks the scheduler's turns.
  */
 import type { JobRecord } from '../core/job.js'
-import { INDEX, type Database } from './schema.js'
+import { INDEX, stateRange, type Database } from './schema.js'
 import { deleteJobRows, JOB_ROW_STORES } from './jobs.js'
 import { result } from './idb.js'
 import { markOf, unmark } from './records.js'
@@ -18,18 +18,18 @@ export interface KeepRule {
 /**
  * Chromium (its LevelDB store) keeps an index entry whose record changed or went until a
  * read-write transaction walks past it: a read-only one steps over it again every time.
- * Every job leaves such entries where it was `queued` and `running` in index `state`, and
- * counts() and onEmpty() count those ranges read-only: after 20,000 jobs, counting `queued`
- * took 82 ms instead of 0.4 (bench/tools/history.mjs), and held up the leader's turns
- * meanwhile. This walks them once,
- * read-write: all of `running` (a few live entries) and the head of `queued` (where jobs are
- * claimed). It runs with retention, after jobs settle; its cost is that of the entries
- * that went stale since the last time (about 20 µs each here).
+ * Every job leaves such entries where it was `queued` and `running` (and `delayed`, when it
+ * waited) in index `state`, and counts() and onEmpty() count those ranges read-only: after
+ * 20,000 jobs, counting `queued` took 82 ms instead of 0.4 (bench/tools/history.mjs), and
+ * held up the leader's turns meanwhile. This walks them once, read-write: all of `running`
+ * (a few live entries), and the head of `queued` and `delayed` (ids sort by creation, and jobs
+ * leave those states roughly oldest first). It runs with retention, after jobs settle; its
+ * cost is that of the entries that went stale since the last time (about 20 µs each here).
  */
 export function sweepStates(db: Database): Promise<void> {
   return write(db, ['jobs'], 'relaxed', 'Could not tidy the index of job states.', async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)
-    await Promise.all([result(index.getAllKeys(IDBKeyRange.bound(['running'], ['running', []]))), result(index.getAllKeys(IDBKeyRange.bound(['queued'], ['queued', []]), 1))])
+    await Promise.all([result(index.getAllKeys(stateRange('running'))), result(index.getAllKeys(stateRange('queued'), 1)), result(index.getAllKeys(stateRange('delayed'), 1))])
   })
 }
 
@@ -43,7 +43,7 @@ const BATCH = 100
 export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancelled', rule: KeepRule, now: number): Promise<number> {
   return write(db, [...JOB_ROW_STORES], 'relaxed', `Could not prune ${state} jobs.`, async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)
-    const range = IDBKeyRange.bound([state], [state, []])
+    const range = stateRange(state)
     const excess = rule.count === undefined ? 0 : Math.max(0, (await result(index.count(range))) - rule.count)
     const cutoff = rule.age === undefined ? -Infinity : now - rule.age
     const doomed: JobRecord[] = []

@@ -1,6 +1,6 @@
 /** Reads: one readonly transaction each, index-backed, no full scans. */
 import { JOB_STATES, type JobRecord, type JobState, type LogLine } from '../core/job.js'
-import { INDEX, type Database } from './schema.js'
+import { INDEX, stateRange, type Database } from './schema.js'
 import { result, walk } from './idb.js'
 import { getJobs, joinPayloads, stillClaimable } from './records.js'
 import { read } from './transact.js'
@@ -97,7 +97,7 @@ export function countJobs(db: Database, now = Date.now()): Promise<JobCounts> {
   return read(db, ['jobs', 'claims'], 'Could not count jobs.', async (tx) => {
     const jobs = tx.objectStore('jobs')
     const index = jobs.index(INDEX.state)
-    const [counts, rows] = await Promise.all([Promise.all(JOB_STATES.map((state) => result(index.count(IDBKeyRange.bound([state], [state, []]))))), result(tx.objectStore('claims').getAll())])
+    const [counts, rows] = await Promise.all([Promise.all(JOB_STATES.map((state) => result(index.count(stateRange(state))))), result(tx.objectStore('claims').getAll())])
     const byState = Object.fromEntries(JOB_STATES.map((state, i) => [state, counts[i] ?? 0])) as JobCounts
     // A job in two rows (one of them stale) counts once, if either claim matches its record.
     const claims = new Map<string, Set<number>>()

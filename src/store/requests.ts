@@ -4,11 +4,11 @@
  */
 import type { JobRecord } from '../core/job.js'
 import { result, walk, type Source } from './idb.js'
-import { INDEX, type Database } from './schema.js'
+import { INDEX, stateRange, type Database } from './schema.js'
 import { read } from './transact.js'
 
 export const QUEUED = IDBKeyRange.bound(['network', -Infinity, -Infinity], ['network', Infinity, Infinity])
-export const RUNNING = IDBKeyRange.bound(['running'], ['running', []])
+export const RUNNING = stateRange('running')
 
 /** The first delayed network job due after `now`, from the `due` index (delayed CPU jobs are skipped; they are few next to queued ones). */
 export async function nextDue(due: Source<JobRecord, string>, now: number): Promise<number | undefined> {

@@ -29,6 +29,9 @@ export const INDEX = {
   name: 'name',
 } as const
 
+/** Every entry of one state in index `state` ([state, id]). */
+export const stateRange = (state: string): IDBKeyRange => IDBKeyRange.bound([state], [state, []])
+
 /** Every store, typed: what it holds and how it is keyed. */
 export interface Stores {
   /** Job records (keyPath `id`), with the indexes of INDEX. */

@@ -31,7 +31,7 @@
 import type { JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { result } from './idb.js'
-import { INDEX, type ClaimRow, type Database } from './schema.js'
+import { INDEX, stateRange, type ClaimRow, type Database } from './schema.js'
 import { applyClaims, flushMarks, getJobs, holds, jobStores, joinPayloads, putChanged, putJob, stillClaimable } from './records.js'
 import { write } from './transact.js'
 
@@ -142,7 +142,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
       Promise.all(reports.map((r) => (r.logs.length ? result(logs.count(IDBKeyRange.bound([r.id, -Infinity], [r.id, Infinity]))) : 0))),
       result(jobs.index(INDEX.due).getAll(IDBKeyRange.upperBound(now))),
       result(
-        input.recoverForeign ? jobs.index(INDEX.state).getAll(IDBKeyRange.bound(['running'], ['running', []])) : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
+        input.recoverForeign ? jobs.index(INDEX.state).getAll(stateRange('running')) : jobs.index(INDEX.lease).getAll(IDBKeyRange.upperBound(now)),
       ),
       result(claimRows.getAll()),
     ])

@@ -7,8 +7,9 @@ const STATES = ['queued', 'delayed', 'running', 'completed', 'failed', 'cancelle
 
 /**
  * An idle queue before and after `jobs` no-op jobs went through it: the median time from
- * add() to the handler's start over `samples` jobs, the mean time of counts(), and of a
- * read-only count of each state's range of index `state` (what counts() adds up).
+ * add() to the handler's start over `samples` jobs, the mean time of counts() and of onIdle()
+ * (on an idle queue: one count), and of a read-only count of each state's range of index
+ * `state` (what counts() adds up).
  */
 export async function history({ jobs, samples }: { jobs: number; samples: number }) {
   const queue = await warmQueue('history')
@@ -24,6 +25,9 @@ export async function history({ jobs, samples }: { jobs: number; samples: number
     const began = performance.now()
     for (let i = 0; i < 5; i++) await queue.counts()
     const countsMs = (performance.now() - began) / 5
+    const waited = performance.now()
+    for (let i = 0; i < 5; i++) await queue.onIdle()
+    const onIdleMs = (performance.now() - waited) / 5
     const name = (await indexedDB.databases()).find((d) => d.name?.includes(queue.name))!.name!
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const open = indexedDB.open(name)
@@ -37,7 +41,7 @@ export async function history({ jobs, samples }: { jobs: number; samples: number
       byStateMs[state] = performance.now() - at
     }
     db.close()
-    return { startMs: starts[starts.length >> 1]!, countsMs, byStateMs }
+    return { startMs: starts[starts.length >> 1]!, countsMs, onIdleMs, byStateMs }
   }
   const before = await measure()
   const handles = await queue.addAll(Array.from({ length: jobs }, (_, i) => ({ name: 'noop' as const, payload: i })))

@@ -1,5 +1,5 @@
 // What a queue's history costs its reads: an idle queue before and after N no-op jobs went
-// through it (add() to start, counts(), and a read-only count of each state in index
+// through it (add() to start, counts(), onIdle(), and a read-only count of each state in index
 // `state`). Not part of the report: for finding reads that grow with the jobs a database has
 // seen rather than with what it holds. Chromium keeps an index entry whose record changed
 // until a read-write transaction walks past it (see sweepStates() in src/store/prune.ts).
@@ -15,7 +15,7 @@ try {
   const f = (ms) => `${ms.toFixed(1)} ms`
   for (const [label, m] of [['before', before], [`after ${jobs} jobs`, after]]) {
     const states = Object.entries(m.byStateMs).map(([state, ms]) => `${state} ${f(ms)}`).join(', ')
-    console.log(`${label}: add() to start ${f(m.startMs)}, counts() ${f(m.countsMs)}; read-only count by state: ${states}`)
+    console.log(`${label}: add() to start ${f(m.startMs)}, counts() ${f(m.countsMs)}, onIdle() ${f(m.onIdleMs)}; read-only count by state: ${states}`)
   }
 } finally {
   await close()

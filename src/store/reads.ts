@@ -92,13 +92,18 @@ export type JobCounts = Record<JobState, number>
  * Jobs per state. A job a scheduler has claimed but not started yet (its record still says
  * `queued`, its claim is in store `claims`: see store/turn.ts) counts as `running`: the leader
  * has taken it, so `onEmpty()` resolves once nothing is left to take, as it always did.
+ * A count walks its state's entries: counting finished jobs costs in proportion to how many
+ * the database keeps, so waits count only what they need (`states`; at least queued and running).
  */
-export function countJobs(db: Database, now = Date.now()): Promise<JobCounts> {
+export function countJobs(db: Database): Promise<JobCounts>
+export function countJobs<S extends JobState>(db: Database, states: readonly ('queued' | 'running' | S)[]): Promise<Record<'queued' | 'running' | S, number>>
+export function countJobs(db: Database, states: readonly JobState[] = JOB_STATES): Promise<Partial<JobCounts>> {
   return read(db, ['jobs', 'claims'], 'Could not count jobs.', async (tx) => {
+    const now = Date.now()
     const jobs = tx.objectStore('jobs')
     const index = jobs.index(INDEX.state)
-    const [counts, rows] = await Promise.all([Promise.all(JOB_STATES.map((state) => result(index.count(stateRange(state))))), result(tx.objectStore('claims').getAll())])
-    const byState = Object.fromEntries(JOB_STATES.map((state, i) => [state, counts[i] ?? 0])) as JobCounts
+    const [counts, rows] = await Promise.all([Promise.all(states.map((state) => result(index.count(stateRange(state))))), result(tx.objectStore('claims').getAll())])
+    const byState = Object.fromEntries(states.map((state, i) => [state, counts[i] ?? 0])) as JobCounts
     // A job in two rows (one of them stale) counts once, if either claim matches its record.
     const claims = new Map<string, Set<number>>()
     for (const row of rows) if (row.expiresAt >= now) for (const [id, claim] of row.jobs) claims.set(id, (claims.get(id) ?? new Set()).add(claim))

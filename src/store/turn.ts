@@ -125,18 +125,27 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     /**
      * The first `input.claim` queued CPU jobs not in `skip`. Most skipped jobs are still in
      * `next` (held, not written): the read asks for as many more, and reads again past them if
-     * that was not enough.
+     * that was not enough. `early`: the same read, issued before the other schedulers' rows
+     * were known; it is used when there are none (the usual case), else read again past theirs.
      */
-    const head = async (skip: ReadonlySet<string>): Promise<JobRecord[]> => {
+    const head = async (skip: ReadonlySet<string>, early?: Promise<JobRecord[]>): Promise<JobRecord[]> => {
       if (input.claim <= 0) return []
       // A foreign entry that no longer matches its record (the job was cancelled and retried meanwhile) holds nothing.
       const taken = (r: JobRecord): boolean => skip.has(r.id) || (foreign.has(r.id) && stillClaimable(r, foreign.get(r.id)!))
       const more = skip.size + foreign.size
-      const found = await result(jobs.index(INDEX.next).getAll(QUEUED, input.claim + more))
+      const found = early && foreign.size === 0 ? await early : await result(jobs.index(INDEX.next).getAll(QUEUED, input.claim + more))
       const free = found.filter((r) => !taken(r))
       if (free.length >= input.claim || found.length < input.claim + more) return free.slice(0, input.claim)
       return (await result(jobs.index(INDEX.next).getAll(QUEUED, input.claim + more + found.length))).filter((r) => !taken(r)).slice(0, input.claim)
     }
+    // Read before this turn's writes: what we hold, and what this turn writes (a claim that ends now is
+    // in no row any more, and its record still says `queued`), is skipped too. So is any job with a run
+    // here (`mine`): a run of a claim we lost may still be ending, and a new claim of ours would have
+    // its number, so the old run's outcome could settle the new one. Issued with the other reads:
+    // one round trip fewer per turn whenever no other scheduler holds jobs.
+    const skipFirst = new Set([...held.map((h) => h.id), ...ids, ...mine])
+    const early = input.claim > 0 ? result(jobs.index(INDEX.next).getAll(QUEUED, input.claim + skipFirst.size)) : undefined
+    early?.catch(() => {}) // awaited by head() unless other rows make it read again; if the transaction aborts, write() reports why
     const [read, lineCounts, due, orphans, rows] = await Promise.all([
       getJobs(jobs, ids),
       Promise.all(reports.map((r) => (r.logs.length ? result(logs.count(IDBKeyRange.bound([r.id, -Infinity], [r.id, Infinity]))) : 0))),
@@ -153,11 +162,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
       else if (input.recoverForeign || row.expiresAt < now) claimRows.delete(row.holder)
       else for (const [id, claim] of row.jobs) foreign.set(id, claim)
     }
-    // Read before this turn's writes: what we hold, and what this turn writes (a claim that ends now is
-    // in no row any more, and its record still says `queued`), is skipped too. So is any job with a run
-    // here (`mine`): a run of a claim we lost may still be ending, and a new claim of ours would have
-    // its number, so the old run's outcome could settle the new one.
-    const firstHead = await head(new Set([...held.map((h) => h.id), ...ids, ...mine]))
+    const firstHead = await head(skipFirst, early)
     const current = new Map<string, JobRecord>()
     ids.forEach((id, i) => read[i] && current.set(id, read[i]))
 

@@ -14,14 +14,14 @@ import { createPool, type Pool } from '../pool/pool.js'
 import { lead, watchHeartbeat, type Leadership } from '../scheduler/leader.js'
 import { startScheduler, type Scheduler } from '../scheduler/scheduler.js'
 import { addJobs, cancelJob, cancelWaiting, HEARTBEAT_KEY, PAUSED_KEY, removeJob, retryJob, setMeta, type Heartbeat } from '../store/jobs.js'
-import { batchedGetJob, countJobs, getJob, getLogs, getMeta, getPayload, listJobs } from '../store/reads.js'
+import { batchedGetJob, countJobs, getJob, getLogs, getMeta, getPayload, listJobs, type UnfinishedCounts } from '../store/reads.js'
 import { deleteDatabase, openDatabase, type Database } from '../store/schema.js'
 import { createBus, type Bus, type Delivery, type WireMessage } from './bus.js'
 import { createOutcomes, OUTCOMES } from './outcomes.js'
 import { createHeld } from './held.js'
 import { createHandle, type HandleHost } from './handle.js'
 import { buildRecord, takeOver, type Built } from './records.js'
-import { waitForCounts, type WaitCounts } from './wait.js'
+import { waitForCounts } from './wait.js'
 import { registerBus } from './watch.js'
 import { createNetwork } from './network.js'
 import { checkRequestOptions, encodeRequest, REQUEST_OPTION_KEYS } from '../net/encode.js'
@@ -258,7 +258,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     return added.map(({ record }) => handleOf(record))
   }
 
-  const waitFor = async (done: (counts: WaitCounts) => boolean, events: EventName[]): Promise<void> =>
+  const waitFor = async (done: (counts: UnfinishedCounts) => boolean, events: EventName[]): Promise<void> =>
     waitForCounts({ db: await database(), bus, done, events, closed: closing.signal, closedError })
 
   const setPaused = async (value: boolean): Promise<void> => {

@@ -1,16 +1,14 @@
 /** `onIdle()` and `onEmpty()`: wait until the job counts satisfy a condition. */
 import type { EventName, QueueMessage } from '../core/events.js'
-import { countJobs, type JobCounts } from '../store/reads.js'
-
-/** What a wait counts: never the finished jobs, whose count grows with everything the database keeps. */
-export type WaitCounts = Pick<JobCounts, 'queued' | 'running'>
+import { countJobs, type UnfinishedCounts } from '../store/reads.js'
 import type { Database } from '../store/schema.js'
 import type { Bus } from './bus.js'
 
 export interface WaitOptions {
   db: Database
   bus: Bus
-  done: (counts: WaitCounts) => boolean
+  /** Given the counts of unfinished jobs only: counting finished ones walks everything the database keeps. */
+  done: (counts: UnfinishedCounts) => boolean
   /** The CPU scheduler's events after which to count again. */
   events: EventName[]
   closed: AbortSignal
@@ -41,7 +39,7 @@ export function waitForCounts({ db, bus, done, events, closed, closedError }: Wa
       try {
         do {
           dirty = false
-          if (done(await countJobs(db, ['queued', 'running']))) return finish()
+          if (done(await countJobs(db, { finished: false }))) return finish()
         } while (dirty)
       } catch (error) {
         finish(error)

@@ -7,18 +7,20 @@ export interface Throttled {
 }
 
 /**
- * A run that took long waits this many times its duration before the next. A read of a large
- * store (counting 100,000 finished jobs takes about half a second in Chromium) then keeps the
- * queue's own transactions waiting a tenth of the time at most, instead of all of it.
+ * With `maxGap`, a run that took long waits this many times its duration before the next (up
+ * to `maxGap`). A read that grows with the store (counting 100,000 finished jobs takes about
+ * half a second in Chromium) then keeps the queue's own transactions waiting a tenth of the
+ * time, instead of nearly all of it.
  */
 const BUSY_SHARE = 10
 
 /**
- * Runs `task` at most once per `gap` ms (or per ten times its last duration, if longer) and
- * never twice at once; requests made while it waits or runs fold into a single later run.
- * Reading the store for every event of a busy queue would compete with the queue's own writes.
+ * Runs `task` at most once per `gap` ms (with `maxGap`: or per ten times its last duration, if
+ * longer, up to `maxGap`) and never twice at once; requests made while it waits or runs fold
+ * into a single later run. Reading the store for every event of a busy queue would compete
+ * with the queue's own writes.
  */
-export function throttle(task: () => Promise<void>, gap: number, onError: (error: unknown) => void): Throttled {
+export function throttle(task: () => Promise<void>, gap: number, onError: (error: unknown) => void, maxGap = gap): Throttled {
   let last = -Infinity
   let wait = gap
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -34,7 +36,7 @@ export function throttle(task: () => Promise<void>, gap: number, onError: (error
     } catch (error) {
       if (!stopped) onError(error)
     } finally {
-      wait = Math.max(gap, BUSY_SHARE * (performance.now() - last))
+      wait = Math.min(maxGap, Math.max(gap, BUSY_SHARE * (performance.now() - last)))
       running = false
       if (again && !stopped) {
         again = false

@@ -12,7 +12,6 @@ import { getJobs, joinPayloads, markKey, markOf, stillClaimable, stored, unmark,
 import { INDEX, stateRange, type Database, type Tx } from './schema.js'
 import { write } from './transact.js'
 
-
 /** Every row of one job in the stores keyed [jobId, n] (logs, bodies). */
 export const jobRange = (id: string): IDBKeyRange => IDBKeyRange.bound([id, -Infinity], [id, Infinity])
 

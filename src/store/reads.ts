@@ -1,5 +1,5 @@
 /** Reads: one readonly transaction each, index-backed, no full scans. */
-import { JOB_STATES, type JobRecord, type JobState, type LogLine } from '../core/job.js'
+import { isFinished, JOB_STATES, type JobRecord, type JobState, type LogLine } from '../core/job.js'
 import { INDEX, stateRange, type Database } from './schema.js'
 import { result, walk } from './idb.js'
 import { getJobs, joinPayloads, stillClaimable } from './records.js'
@@ -87,17 +87,20 @@ export function listJobs(db: Database, query: ListQuery): Promise<JobRecord[]> {
 }
 
 export type JobCounts = Record<JobState, number>
+/** Jobs per state that is not finished. */
+export type UnfinishedCounts = Pick<JobCounts, 'queued' | 'delayed' | 'running'>
 
 /**
  * Jobs per state. A job a scheduler has claimed but not started yet (its record still says
  * `queued`, its claim is in store `claims`: see store/turn.ts) counts as `running`: the leader
  * has taken it, so `onEmpty()` resolves once nothing is left to take, as it always did.
  * A count walks its state's entries: counting finished jobs costs in proportion to how many
- * the database keeps, so waits count only what they need (`states`; at least queued and running).
+ * the database keeps, so waits leave them out (`finished: false`).
  */
 export function countJobs(db: Database): Promise<JobCounts>
-export function countJobs<S extends JobState>(db: Database, states: readonly ('queued' | 'running' | S)[]): Promise<Record<'queued' | 'running' | S, number>>
-export function countJobs(db: Database, states: readonly JobState[] = JOB_STATES): Promise<Partial<JobCounts>> {
+export function countJobs(db: Database, options: { finished: false }): Promise<UnfinishedCounts>
+export function countJobs(db: Database, { finished = true } = {}): Promise<JobCounts | UnfinishedCounts> {
+  const states = finished ? JOB_STATES : JOB_STATES.filter((state) => !isFinished(state))
   return read(db, ['jobs', 'claims'], 'Could not count jobs.', async (tx) => {
     const now = Date.now()
     const jobs = tx.objectStore('jobs')

@@ -1,6 +1,8 @@
 // Not a case: what a queue's history costs its reads (bench/tools/history.mjs).
-import { warmQueue } from './cases'
-import { sleep } from './util'
+import { openQueue } from 'errand'
+import { createWorker, warmQueue } from './cases'
+import type { Jobs } from './jobs.worker'
+import { sleep, unique } from './util'
 import { clock } from './work'
 
 const STATES = ['queued', 'delayed', 'running', 'completed', 'failed', 'cancelled'] as const
@@ -48,6 +50,25 @@ export async function history({ jobs, samples }: { jobs: number; samples: number
   await Promise.all(handles.map((h) => h.result()))
   await sleep(1500) // the scheduler tidies a second after jobs settle
   const after = await measure()
+  await queue.close()
+  return { before, after }
+}
+
+/** A forward `list({ name, limit: 50 })` (oldest first) before and after `jobs` jobs of that name ran and retention deleted them. */
+export async function historyPruned({ jobs }: { jobs: number }) {
+  const queue = openQueue<Jobs>(unique('history-pruned'), { worker: createWorker, keep: { completed: { count: 100 } } })
+  const time = async () => {
+    const at = performance.now()
+    for (let i = 0; i < 5; i++) await queue.list({ name: 'noop', limit: 50 })
+    return (performance.now() - at) / 5
+  }
+  await Promise.all((await queue.addAll(Array.from({ length: 200 }, (_, i) => ({ name: 'noop' as const, payload: i })))).map((h) => h.result()))
+  await sleep(1500)
+  const before = await time()
+  const handles = await queue.addAll(Array.from({ length: jobs }, (_, i) => ({ name: 'noop' as const, payload: i })))
+  await Promise.all(handles.map((h) => h.result()))
+  while ((await queue.counts()).completed > 100) await sleep(200)
+  const after = await time()
   await queue.close()
   return { before, after }
 }

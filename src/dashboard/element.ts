@@ -43,7 +43,7 @@ export interface DashboardQueue {
 const EVENTS: readonly EventName[] = ['added', 'started', 'progress', 'retrying', 'completed', 'failed', 'cancelled', 'closed']
 /** ms between two reads of the page or of the counts. */
 const READ_GAP = 250
-/** The longest a slow count of the jobs waits before the next (see throttle()). */
+/** The longest a slow count waits before the next (see throttle()): counting grows with the jobs kept, a page of rows does not. */
 const MAX_COUNTS_GAP = 5000
 /** Seconds between safety-net reads (changes without events: delayed jobs coming due, removals in other tabs). */
 const RESYNC_EVERY = 5
@@ -182,7 +182,6 @@ export class ErrandDashboard extends Base {
       since: Date.now(),
       stops: [],
       page: throttle(() => this.#readPage(b), READ_GAP, report),
-      // Counting grows with the jobs the store keeps (a page of rows does not): a slow count spaces the next ones.
       counts: throttle(() => this.#readCounts(b), READ_GAP, report, MAX_COUNTS_GAP),
       details: throttle(() => this.#readDetails(b), READ_GAP, report),
       frame: frame(() => this.#frame(b)),

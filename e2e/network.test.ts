@@ -57,6 +57,34 @@ async function post(page: Page, url: string, count: number, options: Record<stri
 
 const resultOf = (page: Page, id: string) => page.evaluate((jobId) => window.errandNet.result(jobId), id)
 
+test('with the server down, each trigger probes with one request, not a pass of 12; once a server answers, requests go out several at once again', async ({ page }) => {
+  test.setTimeout(60_000)
+  expect(await openNet(page, { queue: uniqueQueueName() })).toBe('sw')
+  await server.stop()
+  const sent = await post(page, `${server.url}/probe`, 30)
+  await expect.poll(() => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.map((j) => `${j.state} ${j.attempt}`))), { timeout: 30_000 }).toEqual(Array(30).fill('queued 0'))
+  // Every refused request leaves a NETWORK entry on its job. After the first pass found no
+  // network, each trigger probes with one request, not a pass's worth of them. The triggers are
+  // the 30 adds and the sync events that follow passes finding no network (Chromium thinks it
+  // is online, so it fires them at once); a pass of 12 at once left about 200.
+  const refusals = () => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.flatMap((j) => j.errors).filter((e) => e.code === 'NETWORK').length))
+  const refused = await refusals()
+  expect(refused).toBeGreaterThan(0)
+  expect(refused).toBeLessThanOrEqual(2 * 30)
+  // Then the sender waits for a trigger, and the page tries again after 1 s, 2 s, 4 s…: the page
+  // and the service worker used to wake each other every few ms (40 or so refusals in this time).
+  await page.waitForTimeout(800)
+  expect(await refusals()).toBeLessThanOrEqual(refused + 2)
+  // Back up, each answer 300 ms late: one sender at a time would receive them at least 300 ms apart.
+  server.fault = { kind: 'slow', ms: 300 }
+  await server.start()
+  await page.evaluate(() => window.errandNet.replay())
+  const results = await Promise.all(sent.map(({ id }) => resultOf(page, id)))
+  expect(results.map((r) => ('status' in r ? r.status : r.error.message))).toEqual(Array(30).fill(201))
+  const at = server.received.map((r) => r.at).sort((a, b) => a - b)
+  expect(at.some((t, i) => i > 0 && t - at[i - 1]! < 300)).toBe(true)
+})
+
 /** The URLs this page requested of the page's network sender, a chunk of its own that errand loads with import(). */
 function senderLoads(page: Page): string[] {
   const urls: string[] = []

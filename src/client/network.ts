@@ -50,7 +50,7 @@ export interface Network {
 
 /** ms a service worker gets to answer a ping before the page sends by itself. */
 const PING_MS = 2000
-/** Offline retries in page mode: 1 s, doubling, at most this. */
+/** Passes that found no network are tried again after 1 s, doubling, at most this. */
 const MAX_OFFLINE_BACKOFF = 60_000
 
 function ask(worker: ServiceWorker, message: ToServiceWorker, timeoutMs: number): Promise<FromServiceWorker | undefined> {
@@ -131,11 +131,14 @@ export function createNetwork(options: NetworkOptions): Network {
       const loaded = await loadSender()
       // No sender yet counts as no network: tried again with the same backoff, and on `online`.
       result = loaded ? await loaded.replay() : { offline: true, nextDueAt: undefined }
-      if (result.offline) {
-        dueAt(Date.now() + offlineDelay)
-        offlineDelay = Math.min(offlineDelay * 2, MAX_OFFLINE_BACKOFF)
-      } else offlineDelay = 1000
     }
+    // No network: try again later, backing off (also in a browser without Background Sync,
+    // where nothing else wakes the service worker while the server stays down), and on any
+    // other trigger (an add, `online`, the page shown again).
+    if (result.offline) {
+      dueAt(Date.now() + offlineDelay)
+      offlineDelay = Math.min(offlineDelay * 2, MAX_OFFLINE_BACKOFF)
+    } else offlineDelay = 1000
     // The service worker waits out short delays itself; the page still wakes it for long ones.
     const next = await options.db().then((db) => nextRequestDue(db, Date.now(), false))
     if (next !== undefined && next > Date.now() && !result.offline) dueAt(next)

@@ -94,7 +94,10 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     // Started, cancelled or settled in another tab: this page will not hand that payload to a worker.
     const other = 'job' in message && message.type !== 'added' && !(message.type === 'nudge' && message.event === 'added')
     if (other) held.drop(message.job.id)
-    if (message.type === 'retrying' && message.job.kind === 'network') network.dueAt(message.job.runAt)
+    // A retry that waits (`delayed`): wake the sender when it is due. One back in `queued` is the sender's
+    // own: a retry due at once is claimed by its pass, and a job that found no network waits for the next
+    // trigger; kicking for it would ping-pong with the sender every few ms while the server stays down.
+    if (message.type === 'retrying' && message.job.kind === 'network' && message.job.state === 'delayed') network.dueAt(message.job.runAt)
     const nudged = message.type === 'nudge' ? message : undefined
     if ((message.type === 'added' || nudged?.event === 'added') && 'job' in message) {
       if (message.job.kind === 'cpu') scheduler?.wake(message.job)

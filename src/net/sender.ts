@@ -24,6 +24,10 @@
  *   request of the pass got an answer: then this one is at fault (CORS, a blocked host) and
  *   its attempt counts. (A lone request the browser blocks looks like no network: it stays
  *   queued, its `errors` say NETWORK.)
+ * - After a pass that found no network, the next one probes: it claims and sends one job,
+ *   with none claimed ahead, and goes on at `parallel` once a server answers. A trigger
+ *   while offline (every add pings the sender) then costs one request that fails, not a
+ *   turn's worth of them and the bodies claimed ahead.
  */
 import { ErrandError } from '../core/errors.js'
 import type { QueueMessage } from '../core/events.js'
@@ -138,9 +142,13 @@ const requestBody = (chunks: ArrayBuffer[]): BodyInit => (chunks.length === 1 &&
 export function createSender(options: SenderOptions): Sender {
   const { owner, leaseMs, maxStalls, parallel } = options
   const lockName = `errand:${options.queue}:send`
+  /** The last pass ended with no network: the next one probes with one request first. */
+  let down = false
 
   const pass = async (recover: 'all' | 'expired'): Promise<PassResult> => {
     const db = await options.db()
+    /** Requests at once: one while probing (see the invariants), `parallel` once a server answered. */
+    let width = down ? 1 : parallel
     /** Sends in flight, and sends that ended and wait for the next turn to record them. */
     const inflight = new Map<string, { abort: AbortController }>()
     /** Claimed ahead, with their bodies: sent the moment a send ends (see AHEAD_BYTES). */
@@ -172,7 +180,10 @@ export function createSender(options: SenderOptions): Sender {
     }
     const finish = (record: JobRecord, sent: SendOutcome): void => {
       let outcome = sent
-      if (outcome.kind === 'completed' || (outcome.kind === 'failed' && outcome.error instanceof HttpStatusError)) answered = true
+      if (outcome.kind === 'completed' || (outcome.kind === 'failed' && outcome.error instanceof HttpStatusError)) {
+        answered = true
+        width = parallel
+      }
       if (outcome.kind === 'offline' && answered) outcome = { kind: 'failed', error: outcome.error, final: false }
       if (outcome.kind === 'offline') offline = true
       inflight.delete(record.id)
@@ -182,7 +193,7 @@ export function createSender(options: SenderOptions): Sender {
     }
     /** Sends the next job claimed ahead if a slot is free; its start mark goes in the next turn. */
     const sendNext = (): boolean => {
-      const next = sending() && inflight.size < parallel ? ready.shift() : undefined
+      const next = sending() && inflight.size < width ? ready.shift() : undefined
       if (!next) return false
       const at = Date.now()
       starts.push({ id: next.record.id, claim: next.record.claims, at })
@@ -200,8 +211,8 @@ export function createSender(options: SenderOptions): Sender {
         const go = sending()
         // Not sending any more (the network is down, a service worker took over): what was claimed ahead goes back.
         const release = go ? [] : ready.splice(0).map(({ record }) => ({ id: record.id, claim: record.claims }))
-        const limit = go ? Math.max(0, parallel - inflight.size - ready.length) : 0
-        const ahead = go ? Math.max(0, parallel - ready.length) : 0
+        const limit = go ? Math.max(0, width - inflight.size - ready.length) : 0
+        const ahead = go && width === parallel ? Math.max(0, parallel - ready.length) : 0
         if (outcomes.length || started.length || release.length || limit > 0) {
           const turn = await sendTurn(db, {
             owner,
@@ -246,6 +257,7 @@ export function createSender(options: SenderOptions): Sender {
     } finally {
       clearInterval(renew)
     }
+    down = offline
     return { offline, nextDueAt }
   }
 

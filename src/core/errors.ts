@@ -37,6 +37,12 @@ export interface AttemptError {
   at: number
   /** Network jobs: the response that failed the attempt (code `HTTP_STATUS`); its body is read by content-type and cut at 64 KiB of text. */
   response?: { status: number; statusText: string; headers: Record<string, string>; body: unknown }
+  /**
+   * Network jobs: set on a `NETWORK` entry that used no attempt (no response at all: offline,
+   * connection refused). Sends in a row that got no response are one entry: `times` counts
+   * them and `at` is the latest, so a job waiting out hours offline does not grow.
+   */
+  times?: number
 }
 
 /** Base class of every error errand raises. */

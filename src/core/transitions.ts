@@ -96,10 +96,14 @@ export function stall(record: JobRecord, now: number, maxStalls: number): JobRec
 /**
  * A network job could not reach the server (no network, connection refused): back to the
  * queue with the attempt not counted, the error kept for inspection. The sender stops
- * sending until the network is back, so this does not spin.
+ * sending until the next trigger, so this does not spin. Sightings in a row are one entry
+ * (`times`, the latest `at`): each trigger while offline probes with this job again.
  */
 export function offline(record: JobRecord, error: unknown, now: number): JobRecord {
-  return { ...release(record), errors: [...record.errors, toAttemptError(error, now)] }
+  const last = record.errors.at(-1)
+  const again = last?.times !== undefined
+  const entry: AttemptError = { ...toAttemptError(error, now), times: again ? last.times! + 1 : 1 }
+  return { ...release(record), errors: [...(again ? record.errors.slice(0, -1) : record.errors), entry] }
 }
 
 export function cancel(record: JobRecord, now: number): JobRecord {

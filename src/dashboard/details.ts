@@ -23,7 +23,7 @@ export class JobDetails {
   #buttons: Record<Action, HTMLButtonElement>
   #job: Job | undefined
   /** What the lists show now: unchanged lists are not rebuilt, so an expanded stack stays open. */
-  #listed = { id: '', logs: -1, errors: -1 }
+  #listed = { id: '', logs: -1, errors: -1, lastErrorAt: 0 }
 
   constructor(onAction: (action: Action, id: string) => void, onClose: () => void) {
     const button = (action: Action, label: string) => {
@@ -66,7 +66,7 @@ export class JobDetails {
     if (!job) {
       text(this.#title, 'Job removed')
       for (const element of [this.#fields, this.#logs, this.#errors, this.#payload]) replace(element)
-      this.#listed = { id: '', logs: -1, errors: -1 }
+      this.#listed = { id: '', logs: -1, errors: -1, lastErrorAt: 0 }
       this.#resultSection.hidden = true
       Object.values(this.#buttons).forEach((b) => (b.disabled = true))
       return
@@ -95,7 +95,9 @@ export class JobDetails {
     text(this.#result, job.state === 'completed' ? toText(job.result) : '')
     const same = this.#listed.id === job.id
     if (!same || this.#listed.logs !== logs.length) replace(this.#logs, ...(logs.length ? logs.map((line) => h('li', {}, h('time', {}, formatTime(line.at)), line.message)) : [h('li', { class: 'none' }, 'No log lines.')]))
-    if (!same || this.#listed.errors !== job.errors.length)
+    // A NETWORK entry that used no attempt is updated in place (`times`, `at`) while the network stays down.
+    const lastErrorAt = job.errors.at(-1)?.at ?? 0
+    if (!same || this.#listed.errors !== job.errors.length || this.#listed.lastErrorAt !== lastErrorAt)
       replace(
       this.#errors,
       ...(job.errors.length
@@ -105,6 +107,7 @@ export class JobDetails {
               {},
               h('b', {}, `#${i + 1} ${error.name}`),
               error.code ? ` (${error.code})` : '',
+              error.times !== undefined && error.times > 1 ? ` × ${error.times}, latest` : '',
               ' ',
               h('time', {}, formatTime(error.at)),
               h('div', { class: 'message' }, error.message),
@@ -114,7 +117,7 @@ export class JobDetails {
           )
         : [h('li', { class: 'none' }, 'No errors.')]),
       )
-    this.#listed = { id: job.id, logs: logs.length, errors: job.errors.length }
+    this.#listed = { id: job.id, logs: logs.length, errors: job.errors.length, lastErrorAt }
     this.#buttons.retry.disabled = job.state !== 'failed' && job.state !== 'cancelled'
     this.#buttons.cancel.disabled = !UNFINISHED.includes(job.state)
     this.#buttons.remove.disabled = false

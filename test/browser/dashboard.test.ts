@@ -2,6 +2,7 @@
 import { afterEach, expect, test } from 'vitest'
 import { userEvent } from 'vitest/browser'
 import { defineDashboard, type ErrandDashboard } from '../../src/dashboard.js'
+import { JobDetails } from '../../src/dashboard/details.js'
 import { createTestQueue } from '../../src/testing.js'
 import type { JobState } from '../../src/index.js'
 import { testQueue } from './helpers.js'
@@ -102,6 +103,20 @@ test('the state and name filters show only the matching jobs', async () => {
   select.value = 'queued'
   select.dispatchEvent(new Event('change'))
   await expect.poll(() => shown(element)).toEqual([['add', 'queued']])
+})
+
+test('a NETWORK entry of refusals in a row says how many there were, and follows them as they go on', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const job = await queue.get((await queue.add('add', { a: 1, b: 2 })).id)
+  const panel = new JobDetails(() => {}, () => {})
+  const refused = (times: number, at: number) => ({ ...job!, errors: [{ name: 'ErrandError', message: 'No response from /api: Failed to fetch', stack: '', code: 'NETWORK', at, times }] })
+  const entry = () => panel.element.querySelector('.errors li')!.textContent
+  panel.show(refused(1, 1_000), [], 2_000)
+  expect(entry()).not.toContain('×')
+  panel.show(refused(3, 5_000), [], 6_000)
+  expect(entry()).toContain('(NETWORK) × 3, latest')
+  expect(panel.element.querySelectorAll('.errors li')).toHaveLength(1)
 })
 
 test('a row’s details show the payload, the log lines and every attempt’s error with its name, message, code and stack', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import type { JobRecord } from '../../src/core/job.js'
-import { claim, fail, offline, start } from '../../src/core/transitions.js'
+import { claim, fail, offline, promote, start } from '../../src/core/transitions.js'
 import { retriable, retryAfter } from '../../src/net/policy.js'
 import { NOW, queuedJob } from './records.js'
 
@@ -46,7 +46,22 @@ describe('offline()', () => {
     expect(back).not.toHaveProperty('startedAt')
     expect(back).not.toHaveProperty('owner')
     expect(back).not.toHaveProperty('leaseExpiresAt')
-    expect(back.errors).toEqual([{ name: 'Error', message: 'Failed to fetch', stack: expect.any(String), code: 'NETWORK', at: NOW }])
+    expect(back.errors).toEqual([{ name: 'Error', message: 'Failed to fetch', stack: expect.any(String), code: 'NETWORK', at: NOW, times: 1 }])
+  })
+  test('sightings in a row are one entry with the latest time; a failed attempt in between starts a new one', () => {
+    const down = (record: JobRecord, at: number) => offline(start(claim(record, 'sw-1', at, 30_000), at), Object.assign(new Error('Failed to fetch'), { code: 'NETWORK' }), at)
+    let record = runningRequest()
+    record = offline(record, Object.assign(new Error('Failed to fetch'), { code: 'NETWORK' }), NOW)
+    for (let i = 1; i <= 3; i++) record = down(record, NOW + i)
+    expect(record.errors.map((e) => [e.at, e.times])).toEqual([[NOW + 3, 4]])
+    record = fail(start(claim(record, 'sw-1', NOW + 4, 30_000), NOW + 4), new Error('503'), NOW + 4, 0)
+    record = down(promote(record), NOW + 5)
+    record = down(record, NOW + 6)
+    expect(record.errors.map((e) => [e.message, e.at, e.times])).toEqual([
+      ['Failed to fetch', NOW + 3, 4],
+      ['503', NOW + 4, undefined],
+      ['Failed to fetch', NOW + 6, 2],
+    ])
   })
   test('never ends a job, however often the network is down', () => {
     let record = runningRequest()

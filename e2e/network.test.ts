@@ -99,6 +99,32 @@ function senderLoads(page: Page): string[] {
 
 const allWaiting = (page: Page) => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.every((j) => j.state === 'queued' && j.attempt === 0)))
 
+test('a job whose request never gets a response does not hold back the jobs behind it once the server is back', async ({ page }) => {
+  test.setTimeout(60_000)
+  expect(await openNet(page, { queue: uniqueQueueName() })).toBe('sw')
+  // The oldest job goes to a port where nothing listens: it never gets a response, like a request the browser blocks (CORS).
+  const nowhere = await startNetServer()
+  await nowhere.close()
+  await server.stop()
+  const [lost] = await post(page, `${nowhere.url}/never`, 1, { attempts: 1 })
+  await post(page, `${server.url}/behind`, 5)
+  await expect.poll(() => allWaiting(page), { timeout: 30_000 }).toBe(true)
+  await server.start()
+  // Each pass probes with one job, taking turns; once one gets an answer, the rest go. Probing
+  // with the oldest job each time would never get past it.
+  await expect
+    .poll(
+      async () => {
+        await page.evaluate(() => window.errandNet.replay())
+        return server.received.filter((r) => r.path === '/behind' && r.status === 201).length
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(5)
+  // Sent beside requests that got answers, its attempt counted, and it had one.
+  expect(await resultOf(page, lost!.id)).toMatchObject({ error: { name: 'JobFailedError' } })
+})
+
 test('status policy: 503 with Retry-After waits, 400 fails at once with its status, 500 × 2 then 200 completes on attempt 3 with one Idempotency-Key', async ({ page }) => {
   test.setTimeout(60_000)
   expect(await openNet(page, { queue: uniqueQueueName() })).toBe('sw')

@@ -45,6 +45,8 @@ export interface Network {
   replay(): Promise<PassResult>
   /** A network job will be due at `at`: kick then. */
   dueAt(at: number): void
+  /** Another sender (the service worker, another tab) found no network: kick after this page's offline backoff. */
+  heardOffline(): void
   capabilities(): Promise<Capabilities>
 }
 
@@ -182,6 +184,8 @@ export function createNetwork(options: NetworkOptions): Network {
     kick,
     replay,
     dueAt,
+    // Not doubled here: this page's own pass that finds no network doubles it.
+    heardOffline: () => dueAt(Date.now() + offlineDelay),
     async capabilities() {
       const worker = await errandWorker
       const storage = typeof navigator === 'undefined' ? undefined : navigator.storage

@@ -94,10 +94,15 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     // Started, cancelled or settled in another tab: this page will not hand that payload to a worker.
     const other = 'job' in message && message.type !== 'added' && !(message.type === 'nudge' && message.event === 'added')
     if (other) held.drop(message.job.id)
-    // A retry that waits (`delayed`): wake the sender when it is due. One back in `queued` is the sender's
-    // own: a retry due at once is claimed by its pass, and a job that found no network waits for the next
-    // trigger; kicking for it would ping-pong with the sender every few ms while the server stays down.
-    if (message.type === 'retrying' && message.job.kind === 'network' && message.job.state === 'delayed') network.dueAt(message.job.runAt)
+    if (message.type === 'retrying' && message.job.kind === 'network') {
+      // A retry that waits: wake the sender when it is due. A send that got no response (its last error
+      // has `times`): try again after this page's backoff; kicking at once would ping-pong with the sender
+      // every few ms while the server stays down. A retry due at once: its sender's pass takes it, unless
+      // that pass stopped (its page closed), so kick.
+      if (message.job.state === 'delayed') network.dueAt(message.job.runAt)
+      else if (message.job.errors.at(-1)?.times !== undefined) network.heardOffline()
+      else network.kick()
+    }
     const nudged = message.type === 'nudge' ? message : undefined
     if ((message.type === 'added' || nudged?.event === 'added') && 'job' in message) {
       if (message.job.kind === 'cpu') scheduler?.wake(message.job)

@@ -97,11 +97,12 @@ export function stall(record: JobRecord, now: number, maxStalls: number): JobRec
  * A network job could not reach the server (no network, connection refused): back to the
  * queue with the attempt not counted, the error kept for inspection. The sender stops
  * sending until the next trigger, so this does not spin. Sightings in a row are one entry
- * (`times`, the latest `at`): each trigger while offline probes with this job again.
+ * (`times`, the latest `at`): triggers while offline probe with the same few jobs again. Not
+ * across a retry(), which sets `runAt` after the last sighting (an offline job keeps its own).
  */
 export function offline(record: JobRecord, error: unknown, now: number): JobRecord {
   const last = record.errors.at(-1)
-  const again = last?.times !== undefined
+  const again = last?.times !== undefined && last.at >= record.runAt
   const entry: AttemptError = { ...toAttemptError(error, now), times: again ? last.times! + 1 : 1 }
   return { ...release(record), errors: [...(again ? record.errors.slice(0, -1) : record.errors), entry] }
 }

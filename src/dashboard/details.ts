@@ -23,7 +23,7 @@ export class JobDetails {
   #buttons: Record<Action, HTMLButtonElement>
   #job: Job | undefined
   /** What the lists show now: unchanged lists are not rebuilt, so an expanded stack stays open. */
-  #listed = { id: '', logs: -1, errors: -1, lastErrorAt: 0 }
+  #listed = { id: '', logs: -1, errors: -1, lastError: '' }
 
   constructor(onAction: (action: Action, id: string) => void, onClose: () => void) {
     const button = (action: Action, label: string) => {
@@ -66,7 +66,7 @@ export class JobDetails {
     if (!job) {
       text(this.#title, 'Job removed')
       for (const element of [this.#fields, this.#logs, this.#errors, this.#payload]) replace(element)
-      this.#listed = { id: '', logs: -1, errors: -1, lastErrorAt: 0 }
+      this.#listed = { id: '', logs: -1, errors: -1, lastError: '' }
       this.#resultSection.hidden = true
       Object.values(this.#buttons).forEach((b) => (b.disabled = true))
       return
@@ -96,8 +96,8 @@ export class JobDetails {
     const same = this.#listed.id === job.id
     if (!same || this.#listed.logs !== logs.length) replace(this.#logs, ...(logs.length ? logs.map((line) => h('li', {}, h('time', {}, formatTime(line.at)), line.message)) : [h('li', { class: 'none' }, 'No log lines.')]))
     // A NETWORK entry that used no attempt is updated in place (`times`, `at`) while the network stays down.
-    const lastErrorAt = job.errors.at(-1)?.at ?? 0
-    if (!same || this.#listed.errors !== job.errors.length || this.#listed.lastErrorAt !== lastErrorAt)
+    const lastError = `${job.errors.at(-1)?.at}:${job.errors.at(-1)?.times}`
+    if (!same || this.#listed.errors !== job.errors.length || this.#listed.lastError !== lastError)
       replace(
       this.#errors,
       ...(job.errors.length
@@ -117,7 +117,7 @@ export class JobDetails {
           )
         : [h('li', { class: 'none' }, 'No errors.')]),
       )
-    this.#listed = { id: job.id, logs: logs.length, errors: job.errors.length, lastErrorAt }
+    this.#listed = { id: job.id, logs: logs.length, errors: job.errors.length, lastError }
     this.#buttons.retry.disabled = job.state !== 'failed' && job.state !== 'cancelled'
     this.#buttons.cancel.disabled = !UNFINISHED.includes(job.state)
     this.#buttons.remove.disabled = false

@@ -24,10 +24,13 @@
  *   request of the pass got an answer: then this one is at fault (CORS, a blocked host) and
  *   its attempt counts. (A lone request the browser blocks looks like no network: it stays
  *   queued, its `errors` say NETWORK.)
- * - After a pass that found no network, the next one probes: it claims and sends one job,
- *   with none claimed ahead, and goes on at `parallel` once a server answers. A trigger
- *   while offline (every add pings the sender) then costs one request that fails, not a
- *   turn's worth of them and the bodies claimed ahead.
+ * - A pass probes when the network looked down (this sender's last pass found none, or the
+ *   next queued job's last send got no response, which a restarted service worker reads):
+ *   it claims and sends one job, with none claimed ahead, and goes on at `parallel` once a
+ *   server answers. A trigger while offline (every add pings the sender) then costs one
+ *   request that fails, not a turn's worth of them and the bodies claimed ahead. Probes take
+ *   turns among the next jobs (store/send-turn.ts probeWith()), so one the browser blocks by
+ *   itself does not hold back the others.
  */
 import { ErrandError } from '../core/errors.js'
 import type { QueueMessage } from '../core/events.js'
@@ -148,7 +151,7 @@ export function createSender(options: SenderOptions): Sender {
   const pass = async (recover: 'all' | 'expired'): Promise<PassResult> => {
     const db = await options.db()
     /** Requests at once: one while probing (see the invariants), `parallel` once a server answered. */
-    let width = down ? 1 : parallel
+    let width = parallel
     /** Sends in flight, and sends that ended and wait for the next turn to record them. */
     const inflight = new Map<string, { abort: AbortController }>()
     /** Claimed ahead, with their bodies: sent the moment a send ends (see AHEAD_BYTES). */
@@ -227,6 +230,8 @@ export function createSender(options: SenderOptions): Sender {
             outcomes: outcomes.map(({ record, outcome }) => ({ id: record.id, claim: record.claims, outcome })),
             started,
             release,
+            probe: !answered,
+            down,
           }).catch((error: unknown) => {
             // Not recorded: those jobs stay running under our lease, and are recovered (sent again) once it expires.
             options.announce({ type: 'error', error: error as Error })
@@ -238,6 +243,7 @@ export function createSender(options: SenderOptions): Sender {
             break
           }
           recover = 'expired'
+          if (turn.probing) width = 1
           nextDueAt = turn.nextDueAt
           // A job back in the queue (offline, or a retry due at once) is announced `retrying`, with the error it just got.
           for (const record of [...turn.settled, ...turn.stalled]) options.announce(announcement(record))
@@ -257,7 +263,8 @@ export function createSender(options: SenderOptions): Sender {
     } finally {
       clearInterval(renew)
     }
-    down = offline
+    // A request the browser blocked while others got answers is no sign of the network.
+    down = offline && !answered
     return { offline, nextDueAt }
   }
 

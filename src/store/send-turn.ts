@@ -39,6 +39,14 @@ export interface TurnInput {
   started: readonly { id: string; claim: number; at: number }[]
   /** Jobs claimed ahead and never sent (the network is down, or a service worker took over): back to the queue, no attempt used. */
   release: readonly { id: string; claim: number }[]
+  /**
+   * No server has answered the caller yet: if the network looked down (`down`, or the next
+   * queued job's last error is a send that got no response), claim one job only, with none
+   * ahead, to probe with.
+   */
+  probe: boolean
+  /** The caller's last pass found no network. */
+  down: boolean
 }
 
 export interface TurnOutput {
@@ -52,6 +60,26 @@ export interface TurnOutput {
   stalled: JobRecord[]
   /** When the next delayed network job is due, if any. */
   nextDueAt: number | undefined
+  /** One job was claimed to probe the network with (see `probe`). */
+  probing: boolean
+}
+
+/** When a send of this job last got no response, if that is its last error (an entry with `times`, see transitions.offline()). */
+const refusedAt = (record: JobRecord): number | undefined => {
+  const last = record.errors.at(-1)
+  return last?.times === undefined ? undefined : last.at
+}
+
+/**
+ * The job to probe the network with: of the next queued ones, the one whose send got no
+ * response least recently (one that never failed so first, else in queue order). Probes take
+ * turns: a job the browser blocks by itself (CORS) looks like no network, and must not keep
+ * every job behind it waiting.
+ */
+const probeWith = (head: readonly JobRecord[]): JobRecord[] => {
+  let best: JobRecord | undefined
+  for (const record of head) if (!best || (refusedAt(record) ?? -Infinity) < (refusedAt(best) ?? -Infinity)) best = record
+  return best ? [best] : []
 }
 
 /**
@@ -100,7 +128,9 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     }
     // Requests run in order: this read sees the outcomes, promotions and recoveries above.
     // pause() holds network jobs too (the flag is in the store, so the service worker sees it).
-    const head = limit + input.ahead > 0 && paused !== true ? await result(jobs.index(INDEX.next).getAll(QUEUED, limit + input.ahead)) : []
+    const waiting = limit + input.ahead > 0 && paused !== true ? await result(jobs.index(INDEX.next).getAll(QUEUED, limit + input.ahead)) : []
+    const probing = input.probe && waiting.length > 0 && (input.down || refusedAt(waiting[0]!) !== undefined)
+    const head = probing ? probeWith(waiting) : waiting
     let aheadBytes = 0
     const claimed: JobRecord[] = []
     for (const [i, record] of head.entries()) {
@@ -118,7 +148,7 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
       nextDue(jobs.index(INDEX.due), now),
       Promise.all(claimed.map((r) => ((r.payload as { bodySize?: number }).bodySize ? result(bodies.getAll(jobRange(r.id))) : []))),
     ])
-    return { settled, claimed, bodies: new Map(claimed.map((r, i) => [r.id, chunks[i] ?? []])), stalled, nextDueAt }
+    return { settled, claimed, bodies: new Map(claimed.map((r, i) => [r.id, chunks[i] ?? []])), stalled, nextDueAt, probing }
   })
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import type { JobRecord } from '../../src/core/job.js'
-import { claim, fail, offline, promote, start } from '../../src/core/transitions.js'
+import { cancel, claim, fail, offline, promote, retry, start } from '../../src/core/transitions.js'
 import { retriable, retryAfter } from '../../src/net/policy.js'
 import { NOW, queuedJob } from './records.js'
 
@@ -54,13 +54,24 @@ describe('offline()', () => {
     record = offline(record, Object.assign(new Error('Failed to fetch'), { code: 'NETWORK' }), NOW)
     for (let i = 1; i <= 3; i++) record = down(record, NOW + i)
     expect(record.errors.map((e) => [e.at, e.times])).toEqual([[NOW + 3, 4]])
+    // 503: retried 100 ms later (the backoff), when the network is gone again.
     record = fail(start(claim(record, 'sw-1', NOW + 4, 30_000), NOW + 4), new Error('503'), NOW + 4, 0)
-    record = down(promote(record), NOW + 5)
-    record = down(record, NOW + 6)
+    record = down(promote(record), NOW + 105)
+    record = down(record, NOW + 106)
     expect(record.errors.map((e) => [e.message, e.at, e.times])).toEqual([
       ['Failed to fetch', NOW + 3, 4],
       ['503', NOW + 4, undefined],
-      ['Failed to fetch', NOW + 6, 2],
+      ['Failed to fetch', NOW + 106, 2],
+    ])
+  })
+  test('sightings before a cancel and retry() stay apart from those after', () => {
+    const error = Object.assign(new Error('Failed to fetch'), { code: 'NETWORK' })
+    let record = offline(runningRequest(), error, NOW + 1)
+    record = retry(cancel(record, NOW + 2), NOW + 3)
+    record = offline(start(claim(record, 'sw-1', NOW + 4, 30_000), NOW + 4), error, NOW + 4)
+    expect(record.errors.map((e) => [e.at, e.times])).toEqual([
+      [NOW + 1, 1],
+      [NOW + 4, 1],
     ])
   })
   test('never ends a job, however often the network is down', () => {

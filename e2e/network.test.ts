@@ -225,6 +225,42 @@ isolatedTest('without Background Sync, the service worker sends what waited when
   expect(new Set(server.received.map((r) => r.sha256))).toEqual(new Set(sent.map((s) => s.sha256)))
 })
 
+isolatedTest('a service worker that starts again while the server is still down probes with one request, not one per job', async ({ context, page }) => {
+  test.setTimeout(60_000)
+  const queue = uniqueQueueName()
+  expect(await openNet(page, { queue, backgroundSync: false })).toBe('sw')
+  await server.stop()
+  await post(page, `${server.url}/still-down`, 6)
+  await expect.poll(() => allWaiting(page), { timeout: 30_000 }).toBe(true)
+  const refusals = () => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.flatMap((j) => j.errors).reduce((n, e) => n + (e.code === 'NETWORK' ? (e.times ?? 1) : 0), 0)))
+  const before = await refusals()
+  expect(before).toBeGreaterThan(0)
+  const cdp = await context.newCDPSession(page)
+  const versions = new Map<string, string>()
+  let scopeURL = ''
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions: updated }) => {
+    for (const v of updated as { versionId: string; runningStatus: string }[]) versions.set(v.versionId, v.runningStatus)
+  })
+  cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+    scopeURL = registrations.find((r: { isDeleted: boolean }) => !r.isDeleted)?.scopeURL ?? scopeURL
+  })
+  await cdp.send('ServiceWorker.enable')
+  await expect.poll(() => scopeURL).not.toBe('')
+  await page.goto('about:blank')
+  await expect.poll(() => [...versions.values()].includes('running')).toBe(true)
+  for (const [versionId, status] of versions) if (status === 'running') await cdp.send('ServiceWorker.stopWorker', { versionId })
+  await expect.poll(() => [...versions.values()].includes('running')).toBe(false)
+  // Its start-up pass knows nothing of the last one, but the next job's last send got no
+  // response: it probes. Then the page opens again, which asks for one more pass.
+  await cdp.send('ServiceWorker.startWorker', { scopeURL })
+  await page.waitForTimeout(2000)
+  await openNet(page, { queue, backgroundSync: false })
+  await expect.poll(refusals).toBeGreaterThanOrEqual(before + 2)
+  await page.waitForTimeout(500)
+  // A full pass would have sent all 6 at the start-up alone (a page may ask twice as it opens).
+  expect(await refusals()).toBeLessThanOrEqual(before + 4)
+})
+
 isolatedTest('the service worker stopped in the middle of replaying 30 requests: all 30 complete, none lost, none committed twice', async ({ context, page }) => {
   test.setTimeout(90_000)
   const queue = uniqueQueueName()

@@ -22,7 +22,10 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * when the store dropped idb for its own promises (src/store/idb.ts): −1,000 each. Then errand
  * 19,485 (budget 20,460) and sw 7,440: +750 for lazy claims (store `claims`: no record written per
  * claim, throughput 5.1× → 3.5× raw puts), counts() of claimed jobs, and adds that a page alone
- * keeps for the first page it meets (add() 1.36× → 1.13× raw strict puts).
+ * keeps for the first page it meets (add() 1.36× → 1.13× raw strict puts). Then sw 7,714
+ * (budget 7,800) for probing the network after a pass found none: one refused request per
+ * trigger instead of up to 12, probes taking turns among the next 64 jobs, refusals in a
+ * row kept as one entry (7,490 before).
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/
@@ -32,7 +35,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 export const ENTRIES = [
   { name: 'errand', file: here('../dist/index.js'), budget: 20_460, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
   { name: 'errand/worker', file: here('../dist/worker.js'), budget: 1_870, target: 3_000 },
-  { name: 'errand/sw', file: here('../dist/sw.js'), budget: 7_710, target: 8_000 },
+  { name: 'errand/sw', file: here('../dist/sw.js'), budget: 7_800, target: 8_000 },
   { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_490, target: 8_000 },
 ]
 

@@ -29,8 +29,8 @@
  *   it claims and sends one job, with none claimed ahead, and goes on at `parallel` once a
  *   server answers. A trigger while offline (every add pings the sender) then costs one
  *   request that fails, not a turn's worth of them and the bodies claimed ahead. Probes take
- *   turns among the next jobs (store/send-turn.ts probeWith()), so one the browser blocks by
- *   itself does not hold back the others.
+ *   turns among the next jobs (policy.ts probeWith()), so one the browser blocks by itself
+ *   does not hold back the others.
  */
 import { ErrandError } from '../core/errors.js'
 import type { QueueMessage } from '../core/events.js'
@@ -243,7 +243,8 @@ export function createSender(options: SenderOptions): Sender {
             break
           }
           recover = 'expired'
-          if (turn.probing) width = 1
+          // Unless an answer came while the turn ran.
+          if (turn.probing && !answered) width = 1
           nextDueAt = turn.nextDueAt
           // A job back in the queue (offline, or a retry due at once) is announced `retrying`, with the error it just got.
           for (const record of [...turn.settled, ...turn.stalled]) options.announce(announcement(record))

@@ -9,6 +9,7 @@ import * as transition from '../core/transitions.js'
 import { result } from './idb.js'
 import { jobRange, PAUSED_KEY } from './jobs.js'
 import { applyClaims, flushMarks, getJobs, holds, jobStores, putChanged, putJob } from './records.js'
+import { PROBE_WINDOW, probeWith, refusedAt } from '../net/policy.js'
 import { nextDue, QUEUED, RUNNING } from './requests.js'
 import { INDEX, type Database } from './schema.js'
 import { write } from './transact.js'
@@ -64,24 +65,6 @@ export interface TurnOutput {
   probing: boolean
 }
 
-/** When a send of this job last got no response, if that is its last error (an entry with `times`, see transitions.offline()). */
-const refusedAt = (record: JobRecord): number | undefined => {
-  const last = record.errors.at(-1)
-  return last?.times === undefined ? undefined : last.at
-}
-
-/**
- * The job to probe the network with: of the next queued ones, the one whose send got no
- * response least recently (one that never failed so first, else in queue order). Probes take
- * turns: a job the browser blocks by itself (CORS) looks like no network, and must not keep
- * every job behind it waiting.
- */
-const probeWith = (head: readonly JobRecord[]): JobRecord[] => {
-  let best: JobRecord | undefined
-  for (const record of head) if (!best || (refusedAt(record) ?? -Infinity) < (refusedAt(best) ?? -Infinity)) best = record
-  return best ? [best] : []
-}
-
 /**
  * The sender's one transaction per step: records the outcomes of finished sends, promotes
  * due network jobs, recovers orphaned ones, claims the next `limit` (none while the queue is
@@ -128,9 +111,11 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     }
     // Requests run in order: this read sees the outcomes, promotions and recoveries above.
     // pause() holds network jobs too (the flag is in the store, so the service worker sees it).
-    const waiting = limit + input.ahead > 0 && paused !== true ? await result(jobs.index(INDEX.next).getAll(QUEUED, limit + input.ahead)) : []
+    const size = limit + input.ahead
+    // A turn that may probe reads further, to choose its probe from more jobs (see probeWith()).
+    const waiting = size > 0 && paused !== true ? await result(jobs.index(INDEX.next).getAll(QUEUED, input.probe ? Math.max(size, PROBE_WINDOW) : size)) : []
     const probing = input.probe && waiting.length > 0 && (input.down || refusedAt(waiting[0]!) !== undefined)
-    const head = probing ? probeWith(waiting) : waiting
+    const head = probing ? probeWith(waiting) : waiting.slice(0, size)
     let aheadBytes = 0
     const claimed: JobRecord[] = []
     for (const [i, record] of head.entries()) {

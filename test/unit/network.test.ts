@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { JobRecord } from '../../src/core/job.js'
 import { cancel, claim, fail, offline, promote, retry, start } from '../../src/core/transitions.js'
-import { retriable, retryAfter } from '../../src/net/policy.js'
+import { probeWith, retriable, retryAfter } from '../../src/net/policy.js'
 import { NOW, queuedJob } from './records.js'
 
 /** A network job, claimed and started at NOW. */
@@ -89,5 +89,28 @@ describe('retriable', () => {
   test('`retryOn` replaces the default list', () => {
     expect(retriable(409, [409])).toBe(true)
     expect(retriable(503, [409])).toBe(false)
+  })
+})
+
+describe('probeWith()', () => {
+  const sighting = (at: number) => ({ name: 'ErrandError', message: 'No response', stack: '', code: 'NETWORK', at, times: 1 })
+  const job = (id: string, runAt: number, errors: JobRecord['errors'] = []) => queuedJob({ id, kind: 'network', runAt, errors })
+  const probe = (queued: JobRecord[]) => probeWith(queued).map((r) => r.id)
+
+  test('takes the first job when none was refused, and none of none', () => {
+    expect(probe([job('a', NOW), job('b', NOW), job('c', NOW - 10)])).toEqual(['c'])
+    expect(probe([job('a', NOW), job('b', NOW)])).toEqual(['a'])
+    expect(probe([])).toEqual([])
+  })
+  test('takes turns: a job refused is tried again only after those that became due before it was refused', () => {
+    // `a` (due first) was refused at NOW + 10; `b` became due at NOW + 5, `c` at NOW + 20.
+    const a = job('a', NOW, [sighting(NOW + 10)])
+    expect(probe([a, job('b', NOW + 5), job('c', NOW + 20)])).toEqual(['b'])
+    expect(probe([a, job('b', NOW + 5, [sighting(NOW + 30)]), job('c', NOW + 20)])).toEqual(['a'])
+    expect(probe([job('a', NOW, [sighting(NOW + 40)]), job('b', NOW + 5, [sighting(NOW + 30)]), job('c', NOW + 20)])).toEqual(['c'])
+  })
+  test('a failed attempt (no `times`) is no refusal: that job counts from when it became due', () => {
+    const failed = { name: 'HttpStatusError', message: '503', stack: '', code: 'HTTP_STATUS', at: NOW + 50 }
+    expect(probe([job('a', NOW + 60, [failed]), job('b', NOW + 70, [sighting(NOW + 55)])])).toEqual(['b'])
   })
 })

@@ -1,7 +1,7 @@
 // Network jobs end to end: the fixture's service worker (errand/sw, built the README's way)
 // or the page itself sends `queue.request()` jobs to a real HTTP server on 127.0.0.1
 // that can refuse connections, fail with a status, or answer slowly.
-import type { Page } from '@playwright/test'
+import type { BrowserContext, Page } from '@playwright/test'
 import { expect, isolatedTest, test, uniqueQueueName } from './helpers'
 import { startNetServer, type NetServer } from '../scripts/net-server.mjs'
 import type { NetOpenOptions } from './fixture/net-api'
@@ -196,47 +196,11 @@ test('the page that was closed while 20 requests waited gets their completions w
   expect(await again.evaluate(() => window.errandNet.events('completed').length)).toBe(0)
 })
 
-isolatedTest('without Background Sync, the service worker sends what waited when it starts again, with no page open', async ({ context, page }) => {
-  test.setTimeout(60_000)
-  expect(await openNet(page, { queue: uniqueQueueName(), backgroundSync: false })).toBe('sw')
-  await server.stop()
-  const sent = await post(page, `${server.url}/on-start`, 5)
-  // The service worker tried and found no network.
-  await expect.poll(() => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.some((j) => j.errors.some((e) => e.code === 'NETWORK'))))).toBe(true)
-  const cdp = await context.newCDPSession(page)
-  const versions = new Map<string, string>()
-  let scopeURL = ''
-  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions: updated }) => {
-    for (const v of updated as { versionId: string; runningStatus: string }[]) versions.set(v.versionId, v.runningStatus)
-  })
-  cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
-    scopeURL = registrations.find((r: { isDeleted: boolean }) => !r.isDeleted)?.scopeURL ?? scopeURL
-  })
-  await cdp.send('ServiceWorker.enable')
-  await expect.poll(() => scopeURL).not.toBe('')
-  await page.goto('about:blank') // no page of the origin is open now; the CDP session stays
-  await expect.poll(() => [...versions.values()].includes('running')).toBe(true)
-  for (const [versionId, status] of versions) if (status === 'running') await cdp.send('ServiceWorker.stopWorker', { versionId })
-  await expect.poll(() => [...versions.values()].includes('running')).toBe(false)
-  await server.start()
-  await new Promise((resolve) => setTimeout(resolve, 1000))
-  expect(server.received).toHaveLength(0) // nothing woke it: no page, no sync event
-  await cdp.send('ServiceWorker.startWorker', { scopeURL })
-  await expect.poll(() => server.received.filter((r) => r.status === 201).length, { timeout: 20_000 }).toBe(5)
-  expect(server.received.map((r) => r.sender)).toEqual(Array(5).fill('sw'))
-  expect(new Set(server.received.map((r) => r.sha256))).toEqual(new Set(sent.map((s) => s.sha256)))
-})
-
-isolatedTest('a service worker that starts again while the server is still down probes with one request, not one per job', async ({ context, page }) => {
-  test.setTimeout(60_000)
-  const queue = uniqueQueueName()
-  expect(await openNet(page, { queue, backgroundSync: false })).toBe('sw')
-  await server.stop()
-  await post(page, `${server.url}/still-down`, 6)
-  await expect.poll(() => allWaiting(page), { timeout: 30_000 }).toBe(true)
-  const refusals = () => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.flatMap((j) => j.errors).reduce((n, e) => n + (e.code === 'NETWORK' ? (e.times ?? 1) : 0), 0)))
-  const before = await refusals()
-  expect(before).toBeGreaterThan(0)
+/**
+ * Leaves the origin (the page goes to about:blank; its CDP session stays) and stops the
+ * origin's service worker, which then runs only when something starts it: `start()`.
+ */
+async function leaveAndStopServiceWorker(context: BrowserContext, page: Page): Promise<{ start(): Promise<void> }> {
   const cdp = await context.newCDPSession(page)
   const versions = new Map<string, string>()
   let scopeURL = ''
@@ -252,9 +216,40 @@ isolatedTest('a service worker that starts again while the server is still down 
   await expect.poll(() => [...versions.values()].includes('running')).toBe(true)
   for (const [versionId, status] of versions) if (status === 'running') await cdp.send('ServiceWorker.stopWorker', { versionId })
   await expect.poll(() => [...versions.values()].includes('running')).toBe(false)
+  return { start: async () => void (await cdp.send('ServiceWorker.startWorker', { scopeURL })) }
+}
+
+isolatedTest('without Background Sync, the service worker sends what waited when it starts again, with no page open', async ({ context, page }) => {
+  test.setTimeout(60_000)
+  expect(await openNet(page, { queue: uniqueQueueName(), backgroundSync: false })).toBe('sw')
+  await server.stop()
+  const sent = await post(page, `${server.url}/on-start`, 5)
+  // The service worker tried and found no network.
+  await expect.poll(() => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.some((j) => j.errors.some((e) => e.code === 'NETWORK'))))).toBe(true)
+  const worker = await leaveAndStopServiceWorker(context, page)
+  await server.start()
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  expect(server.received).toHaveLength(0) // nothing woke it: no page, no sync event
+  await worker.start()
+  await expect.poll(() => server.received.filter((r) => r.status === 201).length, { timeout: 20_000 }).toBe(5)
+  expect(server.received.map((r) => r.sender)).toEqual(Array(5).fill('sw'))
+  expect(new Set(server.received.map((r) => r.sha256))).toEqual(new Set(sent.map((s) => s.sha256)))
+})
+
+isolatedTest('a service worker that starts again while the server is still down probes with one request, not one per job', async ({ context, page }) => {
+  test.setTimeout(60_000)
+  const queue = uniqueQueueName()
+  expect(await openNet(page, { queue, backgroundSync: false })).toBe('sw')
+  await server.stop()
+  await post(page, `${server.url}/still-down`, 6)
+  await expect.poll(() => allWaiting(page), { timeout: 30_000 }).toBe(true)
+  const refusals = () => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.flatMap((j) => j.errors).reduce((n, e) => n + (e.code === 'NETWORK' ? (e.times ?? 1) : 0), 0)))
+  await expect.poll(refusals).toBeGreaterThan(0)
+  const before = await refusals()
+  const worker = await leaveAndStopServiceWorker(context, page)
   // Its start-up pass knows nothing of the last one, but the next job's last send got no
   // response: it probes. Then the page opens again, which asks for one more pass.
-  await cdp.send('ServiceWorker.startWorker', { scopeURL })
+  await worker.start()
   await page.waitForTimeout(2000)
   await openNet(page, { queue, backgroundSync: false })
   await expect.poll(refusals).toBeGreaterThanOrEqual(before + 2)

@@ -145,7 +145,7 @@ const requestBody = (chunks: ArrayBuffer[]): BodyInit => (chunks.length === 1 &&
 export function createSender(options: SenderOptions): Sender {
   const { owner, leaseMs, maxStalls, parallel } = options
   const lockName = `errand:${options.queue}:send`
-  /** The last pass ended with no network: the next one probes with one request first. */
+  /** This sender's last pass found no network, and no server answered in it: the next pass probes (see the invariants). */
   let down = false
 
   const pass = async (recover: 'all' | 'expired'): Promise<PassResult> => {

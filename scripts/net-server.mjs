@@ -1,4 +1,4 @@
-// The network jobs' test server (e2e/network.test.ts, bench case 6): a real Node HTTP
+// The network jobs' test server (e2e/network.test.ts, e2e/offline.test.ts, bench case 6): a real Node HTTP
 // server on 127.0.0.1 (random port), started by each network test in its own Playwright
 // worker process and by `npm run bench`. It records every request
 // (body hashed, multipart files hashed one by one), honours `Idempotency-Key` (a key is

@@ -107,6 +107,26 @@ export function offline(record: JobRecord, error: unknown, now: number): JobReco
   return { ...release(record), errors: [...(again ? record.errors.slice(0, -1) : record.errors), entry] }
 }
 
+/** When a send of this job last got no response, if that is its last error (an entry with `times`, see offline()). */
+export const refusedAt = (record: JobRecord): number | undefined => {
+  const last = record.errors.at(-1)
+  return last?.times === undefined ? undefined : last.at
+}
+
+/**
+ * The job to probe the network with, of the next queued ones (in queue order): the one tried
+ * longest ago, counting a job whose send got no response as tried then and any other as tried
+ * when it became due (`runAt`); the first of equals. So probes take turns: a job the browser
+ * blocks by itself (CORS) looks like no network, and must not keep every job behind it
+ * waiting; and jobs that were never refused keep their order among themselves.
+ */
+export function probeWith(queued: readonly JobRecord[]): JobRecord[] {
+  let best: JobRecord | undefined
+  const tried = (record: JobRecord): number => refusedAt(record) ?? record.runAt
+  for (const record of queued) if (!best || tried(record) < tried(best)) best = record
+  return best ? [best] : []
+}
+
 export function cancel(record: JobRecord, now: number): JobRecord {
   return { ...finished(record, now), state: 'cancelled' }
 }

@@ -1,5 +1,4 @@
-/** The sending policy of network jobs: how many requests at once, which answers retry, and when, and what to probe with (no state, no I/O). */
-import type { JobRecord } from '../core/job.js'
+/** The sending policy of network jobs: how many requests at once, which answers retry, and when (no state, no I/O). */
 
 /**
  * Requests in flight at once per sender, by default. Browsers open at most 6 connections per
@@ -31,26 +30,3 @@ export function retryAfter(value: string | null, now: number): number | undefine
 
 export const retriable = (status: number, retryOn: readonly number[] | undefined): boolean =>
   retryOn ? retryOn.includes(status) : status === 408 || status === 429 || status >= 500
-
-/** A turn that may probe chooses its probe among this many of the next queued jobs, at least. */
-export const PROBE_WINDOW = 64
-
-/** When a send of this job last got no response, if that is its last error (an entry with `times`, see transitions.offline()). */
-export const refusedAt = (record: JobRecord): number | undefined => {
-  const last = record.errors.at(-1)
-  return last?.times === undefined ? undefined : last.at
-}
-
-/**
- * The job to probe the network with, of the next queued ones (in queue order): the one tried
- * longest ago, counting a job whose send got no response as tried then and any other as tried
- * when it became due (`runAt`); the first of equals. So probes take turns: a job the browser
- * blocks by itself (CORS) looks like no network, and must not keep every job behind it
- * waiting; and jobs that were never refused keep their order among themselves.
- */
-export function probeWith(queued: readonly JobRecord[]): JobRecord[] {
-  let best: JobRecord | undefined
-  const tried = (record: JobRecord): number => refusedAt(record) ?? record.runAt
-  for (const record of queued) if (!best || tried(record) < tried(best)) best = record
-  return best ? [best] : []
-}

@@ -29,8 +29,8 @@
  *   it claims and sends one job, with none claimed ahead, and goes on at `parallel` once a
  *   server answers. A trigger while offline (every add pings the sender) then costs one
  *   request that fails, not a turn's worth of them and the bodies claimed ahead. Probes take
- *   turns among the next jobs (policy.ts probeWith()), so one the browser blocks by itself
- *   does not hold back the others.
+ *   turns among the next jobs (core/transitions.ts probeWith()), so one the browser blocks
+ *   by itself does not hold back the others.
  */
 import { ErrandError } from '../core/errors.js'
 import type { QueueMessage } from '../core/events.js'

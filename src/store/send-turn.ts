@@ -9,7 +9,6 @@ import * as transition from '../core/transitions.js'
 import { result } from './idb.js'
 import { jobRange, PAUSED_KEY } from './jobs.js'
 import { applyClaims, flushMarks, getJobs, holds, jobStores, putChanged, putJob } from './records.js'
-import { PROBE_WINDOW, probeWith, refusedAt } from '../net/policy.js'
 import { nextDue, QUEUED, RUNNING } from './requests.js'
 import { INDEX, type Database } from './schema.js'
 import { write } from './transact.js'
@@ -65,6 +64,9 @@ export interface TurnOutput {
   probing: boolean
 }
 
+/** A turn that may probe chooses its probe among this many of the next queued jobs, at least. */
+const PROBE_WINDOW = 64
+
 /**
  * The sender's one transaction per step: records the outcomes of finished sends, promotes
  * due network jobs, recovers orphaned ones, claims the next `limit` (none while the queue is
@@ -112,10 +114,10 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     // Requests run in order: this read sees the outcomes, promotions and recoveries above.
     // pause() holds network jobs too (the flag is in the store, so the service worker sees it).
     const size = limit + input.ahead
-    // A turn that may probe reads further, to choose its probe from more jobs (see probeWith()).
+    // A turn that may probe reads further, to choose its probe from more jobs (see transitions.ts probeWith()).
     const waiting = size > 0 && paused !== true ? await result(jobs.index(INDEX.next).getAll(QUEUED, input.probe ? Math.max(size, PROBE_WINDOW) : size)) : []
-    const probing = input.probe && waiting.length > 0 && (input.down || refusedAt(waiting[0]!) !== undefined)
-    const head = probing ? probeWith(waiting) : waiting.slice(0, size)
+    const probing = input.probe && waiting.length > 0 && (input.down || transition.refusedAt(waiting[0]!) !== undefined)
+    const head = probing ? transition.probeWith(waiting) : waiting.slice(0, size)
     let aheadBytes = 0
     const claimed: JobRecord[] = []
     for (const [i, record] of head.entries()) {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { JobRecord } from '../../src/core/job.js'
-import { cancel, claim, fail, offline, promote, retry, start } from '../../src/core/transitions.js'
-import { probeWith, retriable, retryAfter } from '../../src/net/policy.js'
+import { cancel, claim, fail, offline, probeWith, promote, retry, start } from '../../src/core/transitions.js'
+import { retriable, retryAfter } from '../../src/net/policy.js'
 import { NOW, queuedJob } from './records.js'
 
 /** A network job, claimed and started at NOW. */

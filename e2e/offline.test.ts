@@ -66,6 +66,21 @@ test('a job whose request never gets a response does not hold back the jobs behi
   expect(await resultOf(page, lost!.id)).toMatchObject({ error: { name: 'JobFailedError' } })
 })
 
+test('once the server is back, what waited goes out by itself within seconds, also after a burst of adds', async ({ page }) => {
+  test.setTimeout(60_000)
+  expect(await openNet(page, { queue: uniqueQueueName(), backgroundSync: false })).toBe('sw')
+  await net.server.stop()
+  await post(page, `${net.server.url}/later`, 10)
+  await expect.poll(() => page.evaluate(() => window.errandNet.all().then((jobs) => jobs.some((j) => j.errors.some((e) => e.code === 'NETWORK'))))).toBe(true)
+  // The page's first try after its backoff (1 s) finds the server still down.
+  await page.waitForTimeout(1500)
+  await net.server.start()
+  // No add, no replay() and no sync event from here: the page tries again after its backoff
+  // (1 s, 2 s, 4 s…), which doubles once per try, not once per pass that found no network
+  // (the 10 adds had pushed it to a minute).
+  await expect.poll(() => net.server.received.filter((r) => r.status === 201).length, { timeout: 20_000 }).toBe(10)
+})
+
 isolatedTest('without Background Sync, the service worker sends what waited when it starts again, with no page open', async ({ context, page }) => {
   test.setTimeout(60_000)
   expect(await openNet(page, { queue: uniqueQueueName(), backgroundSync: false })).toBe('sw')

@@ -90,6 +90,20 @@ export function createNetwork(options: NetworkOptions): Network {
   let timer: ReturnType<typeof setTimeout> | undefined
   let timerAt = Infinity
   let offlineDelay = 1000
+  /** When the current offline backoff ends (its kick is due then); 0: none runs. */
+  let backoffEnds = 0
+  /**
+   * A pass found no network (this page's, or one another sender announced): kick after the
+   * backoff, which doubles once per period, not once per pass: a burst of adds while the
+   * server is down must not push the next try to a minute away.
+   */
+  const sawOffline = (): void => {
+    const now = Date.now()
+    if (now < backoffEnds) return
+    backoffEnds = now + offlineDelay
+    dueAt(backoffEnds)
+    offlineDelay = Math.min(offlineDelay * 2, MAX_OFFLINE_BACKOFF)
+  }
   const dueAt = (at: number): void => {
     if (options.closed.aborted || at >= timerAt) return
     clearTimeout(timer)
@@ -137,10 +151,11 @@ export function createNetwork(options: NetworkOptions): Network {
     // No network: try again later, backing off (also in a browser without Background Sync,
     // where nothing else wakes the service worker while the server stays down), and on any
     // other trigger (an add, `online`, the page shown again).
-    if (result.offline) {
-      dueAt(Date.now() + offlineDelay)
-      offlineDelay = Math.min(offlineDelay * 2, MAX_OFFLINE_BACKOFF)
-    } else offlineDelay = 1000
+    if (result.offline) sawOffline()
+    else {
+      offlineDelay = 1000
+      backoffEnds = 0
+    }
     // The service worker waits out short delays itself; the page still wakes it for long ones.
     const next = await options.db().then((db) => nextRequestDue(db, Date.now(), false))
     if (next !== undefined && next > Date.now() && !result.offline) dueAt(next)
@@ -184,8 +199,7 @@ export function createNetwork(options: NetworkOptions): Network {
     kick,
     replay,
     dueAt,
-    // Not doubled here: this page's own pass that finds no network doubles it.
-    heardOffline: () => dueAt(Date.now() + offlineDelay),
+    heardOffline: sawOffline,
     async capabilities() {
       const worker = await errandWorker
       const storage = typeof navigator === 'undefined' ? undefined : navigator.storage

@@ -8,6 +8,7 @@
  * its own) the first time it sends: most pages never do.
  */
 import { ErrandError } from '../core/errors.js'
+import { MAX_TIMER_MS } from '../core/options.js'
 import { PROTOCOL, isErrandMessage, type FromServiceWorker, type ToServiceWorker } from '../net/protocol.js'
 import type { PassResult, Sender, SenderOptions } from '../net/sender.js'
 import { nextRequestDue } from '../store/requests.js'
@@ -111,7 +112,9 @@ export function createNetwork(options: NetworkOptions): Network {
     timer = setTimeout(() => {
       timerAt = Infinity
       kick()
-    }, Math.max(0, at - Date.now()))
+      // A browser timer fires at once past MAX_TIMER_MS (about 24.8 days): a later due time
+      // wakes this page early, and the kick, finding nothing due, arms the next step.
+    }, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())))
   }
 
   /**

@@ -41,3 +41,11 @@ test('a timeout longer than a browser timer can wait is refused at add(), not fi
   const job = await queue.add('sleep', { ms: 100 }, { timeout: 2_147_483_647, attempts: 1 })
   await expect(job.result()).resolves.toEqual({ slept: 100, attempt: 1 })
 })
+
+test('a request delayed by 30 days leaves the page asleep, not turning in a loop', async () => {
+  const queue = testQueue()
+  await queue.request(`${location.origin}/later`, { method: 'POST', body: 'x' }, { delay: THIRTY_DAYS })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const transactions = await countTransactions(() => new Promise((resolve) => setTimeout(resolve, 500)))
+  expect(transactions).toBeLessThan(5)
+})

@@ -92,13 +92,18 @@ export function resolveSettings(options: unknown): Settings {
   }
 }
 
-/** Whether a second openQueue() of the same name asked for the same queue. Worker factories compare by identity or source text. */
+/**
+ * Whether a second openQueue() of the same name asked for the same queue: the same values, in
+ * any key order; functions (`worker`, `network.beforeSend`) the same or of the same source text.
+ */
 export function sameSettings(a: Settings, b: Settings): boolean {
-  const sameWorker = a.worker === b.worker || String(a.worker) === String(b.worker)
-  const { worker: _a, ...restA } = a
-  const { worker: _b, ...restB } = b
-  return sameWorker && JSON.stringify(restA) === JSON.stringify(restB)
+  return canonical(a) === canonical(b)
 }
+
+const canonical = (settings: Settings): string =>
+  JSON.stringify(settings, (_key, value: unknown) =>
+    typeof value === 'function' ? `function ${String(value)}` : value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => (x < y ? -1 : 1))) : value,
+  )
 
 export function checkListOptions(options: unknown): ListQuery {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object { state, name, limit, after, reverse }', options)

@@ -72,6 +72,18 @@ test('opening the same queue twice in a page returns the same queue when the opt
   const b = openQueue(name, { worker: fixtureWorker, concurrency: 1 })
   expect(b).toBe(a)
   expect(() => openQueue(name, { worker: fixtureWorker, concurrency: 2 })).toThrow(expect.objectContaining({ code: 'QUEUE_CONFLICT' }) as Error)
+  // A function agrees when it is the same or has the same source text; option objects in any key order.
+  const conflict = expect.objectContaining({ code: 'QUEUE_CONFLICT' }) as Error
+  expect(() => openQueue(name, { worker: fixtureWorker, concurrency: 1, network: { beforeSend: (request) => request } })).toThrow(conflict)
+  const keep = openQueue(`${name}-keep`, { keep: { completed: { count: 1 }, failed: { age: 60_000, count: 5 } } })
+  expect(openQueue(`${name}-keep`, { keep: { failed: { count: 5, age: 60_000 }, completed: { count: 1 } } })).toBe(keep)
+  expect(() => openQueue(`${name}-keep`, { keep: { failed: { count: 5 }, completed: { count: 1 } } })).toThrow(conflict)
+  const token = (request: Request) => request
+  const sending = openQueue(`${name}-send`, { network: { beforeSend: token } })
+  expect(openQueue(`${name}-send`, { network: { beforeSend: token } })).toBe(sending)
+  expect(() => openQueue(`${name}-send`, { network: { beforeSend: () => undefined } })).toThrow(conflict)
+  expect(() => openQueue(`${name}-send`)).toThrow(conflict)
+  await Promise.all([deleteQueue(`${name}-keep`), deleteQueue(`${name}-send`)])
   await deleteQueue(name)
   expect(a.closed).toBe(true)
   // Once closed, the name can be opened again.

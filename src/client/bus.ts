@@ -6,6 +6,7 @@
 import type { ControlMessage, EventName, QueueMessage } from '../core/events.js'
 import { isPayloadApart, markPayloadApart, type Job } from '../core/job.js'
 import { collectTransferables } from '../pool/transferables.js'
+import { OUTCOMES } from './outcomes.js'
 
 type Listener = (message: QueueMessage) => void
 
@@ -103,8 +104,19 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
    * nobody. Events stay in order: while a payload is read, later events wait behind it.
    */
   let backlog: Promise<void> | undefined
+  /**
+   * Outcomes (by job and finish time) this page's `queue.on()` listeners got: each reaches them once, though it may
+   * come twice, live and replayed from the store before this page's acknowledgement of it was written.
+   */
+  const outcomesDelivered = new Set<string>()
   const deliver = (message: QueueMessage): Delivery => {
     const job = 'job' in message ? (message.job as Job) : undefined
+    if (job?.finishedAt !== undefined && OUTCOMES.includes(message.type) && counted.get(message.type)) {
+      const key = `${job.id} ${job.finishedAt}`
+      if (outcomesDelivered.has(key)) return undefined
+      // Duplicates come within moments: the last thousand are enough.
+      if (outcomesDelivered.add(key).size > 1000) outcomesDelivered.delete(outcomesDelivered.values().next().value!)
+    }
     const fill = job !== undefined && job.payload === undefined && isPayloadApart(job) && (reading.get(message.type) ?? 0) > 0
     // `error` and `closed` concern this page now, not a job: never kept waiting.
     if ((!fill && !backlog) || message.type === 'error' || message.type === 'closed') {

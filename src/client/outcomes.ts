@@ -45,7 +45,8 @@ export function createOutcomes(bus: Bus, database: () => Promise<Database | unde
       if (acks.length === 0) return // flushed meanwhile
       const ids = acks
       acks = []
-      database().then((db) => db && acknowledge(db, ids)).catch(report)
+      // Closing (no database here any more): put back for the close's flush() to write.
+      database().then((db) => (db ? acknowledge(db, ids) : void acks.unshift(...ids))).catch(report)
     }, 50)
   }
 

@@ -43,6 +43,21 @@ test('an outcome no listener saw is replayed once to the next page that listens,
   expect(replayed).toEqual([])
 })
 
+test('a listener added while an outcome is being acknowledged does not get that outcome again', async () => {
+  const name = `twice-${crypto.randomUUID()}`
+  const runner = open(name)
+  const live: string[] = []
+  runner.on('completed', ({ job }) => live.push(job.id))
+  const job = await runner.add('add', { a: 2, b: 3 })
+  await job.result()
+  await expect.poll(() => live).toEqual([job.id])
+  // At once, before the delivery above is acknowledged in the store: this listener asks for a replay.
+  runner.on('failed', () => {})
+  await settle()
+  expect(live).toEqual([job.id])
+  await runner.close()
+})
+
 test('an outcome delivered to a listener when it happened is not replayed later', async () => {
   const name = `seen-${crypto.randomUUID()}`
   const runner = open(name)
@@ -74,6 +89,27 @@ test('only the kinds of outcome a page listens to are taken: the rest wait for a
   const failures: string[] = []
   onlyFailed.on('failed', ({ job }) => failures.push(job.id))
   await expect.poll(() => failures).toEqual([bad.id])
+})
+
+test('an outcome delivered just before close() is acknowledged by the close, not replayed later', async () => {
+  const name = `close-ack-${crypto.randomUUID()}`
+  const runner = open(name)
+  const live: string[] = []
+  let closed: Promise<void> | undefined
+  runner.on('completed', ({ job }) => {
+    live.push(job.id)
+    closed ??= runner.close() // while its acknowledgement waits to be written
+  })
+  const job = await runner.add('sleep', { ms: 10 })
+  await runner.add('sleep', { ms: 300 }) // running when the queue closes: the close takes a while
+  await expect.poll(() => live).toEqual([job.id])
+  await closed
+
+  const later = open(name, false)
+  const replayed: string[] = []
+  later.on('completed', ({ job: j }) => replayed.push(j.id))
+  await settle()
+  expect(replayed).toEqual([])
 })
 
 test('a listener added long after the page opened still gets the unseen outcomes', async () => {

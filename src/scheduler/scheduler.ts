@@ -84,6 +84,8 @@ const PRUNE_DELAY_MS = 1000
  * counted as a stall: this is how much longer that window gets.
  */
 const START_MARK_MS = 5
+/** Turns an outcome is tried in, alone, before it is given up (see recover()). */
+const OUTCOME_TRIES = 3
 
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const { db, owner, pool, clock, leaseMs, maxStalls, logLimit, emit } = options
@@ -98,6 +100,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   let releaseReady = false
   /** After a failed turn: settle one outcome per turn, to isolate the one that fails. */
   let isolate = false
+  /** Failed turns an outcome was alone in. */
+  const outcomeTries = new WeakMap<Outcome, number>()
   let prefetch = options.concurrency
   /** This scheduler's row in store `claims`: its own, also when this page leads again after losing the lead. */
   const holder = `${owner}.${Math.random().toString(36).slice(2, 10)}`
@@ -225,18 +229,24 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     }
   }
 
-  /** A turn failed: put its outcomes back to be retried alone; a lone result that cannot be stored fails its attempt. */
+  /**
+   * A turn failed: its outcomes go back, to be settled one per turn and so isolate the one that fails.
+   * One that failed alone is tried again a second later, up to OUTCOME_TRIES turns (a storage hiccup
+   * passes); then a result that still cannot be stored fails its attempt, and a failure is dropped:
+   * its lease expires and the job runs again.
+   */
   const recover = (batch: Outcome[], error: unknown): void => {
     emit({ type: 'error', error: error as ErrandError })
     const [only] = batch
-    if (batch.length === 1 && only?.ok) {
-      outcomes.unshift({ id: only.id, owner: only.owner, claim: only.claim, ok: false, error: serializeError(error) })
-    } else if (batch.length > 1) {
-      outcomes.unshift(...batch)
+    if (batch.length > 1) outcomes.unshift(...batch)
+    else if (only) {
+      const tries = (outcomeTries.get(only) ?? 0) + 1
+      outcomeTries.set(only, tries)
+      if (tries < OUTCOME_TRIES) outcomes.unshift(only)
+      else if (only.ok) outcomes.unshift({ id: only.id, owner: only.owner, claim: only.claim, ok: false, error: serializeError(error) })
     }
-    // A failing outcome that still cannot be written is dropped: its lease expires and the job runs again.
     isolate = outcomes.length > 0
-    if (isolate) again = true
+    if (batch.length > 1) again = true
     else if (!stopping) sleepUntil(Date.now() + 1000) // a storage hiccup: try again shortly rather than stall
   }
 

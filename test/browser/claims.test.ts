@@ -136,6 +136,40 @@ test('claims given back by a turn that failed are given back by a later turn', a
   }
 })
 
+// A turn that fails (a storage hiccup) is tried again: an outcome in it is written by a later turn, as it was.
+test.each([
+  ['completed', 'add', { a: 2, b: 3 }],
+  ['failed', 'unrecoverable', undefined],
+] as const)('a job %s in a turn that failed once keeps its outcome and its one attempt', async (state, name, payload) => {
+  const queue = testQueue()
+  const errors: unknown[] = []
+  queue.on('error', ({ error }) => errors.push(error))
+  const put = IDBObjectStore.prototype.put
+  let failures = 0
+  IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+    if (failures === 0 && this.name === 'jobs' && (value as { state?: string }).state === state) {
+      failures++
+      throw new DOMException('simulated write failure', 'UnknownError')
+    }
+    return put.call(this, value, key)
+  } as typeof put
+  try {
+    const job = await queue.add(name, payload as never, { attempts: 1 })
+    const outcome = await Promise.race([
+      job.result().then((value) => ({ value }), (error: unknown) => ({ error })),
+      new Promise((resolve) => setTimeout(() => resolve('no outcome within 5 s'), 5000)),
+    ])
+    expect(failures).toBe(1)
+    expect(errors.length).toBeGreaterThan(0)
+    expect(outcome).toEqual(state === 'completed' ? { value: 5 } : { error: expect.objectContaining({ code: 'JOB_FAILED' }) })
+    const record = await job.get()
+    expect(record).toMatchObject({ state, attempt: 1 })
+    expect(record?.errors.map((e) => e.message)).toEqual(state === 'completed' ? [] : ['bad input: never retry'])
+  } finally {
+    IDBObjectStore.prototype.put = put
+  }
+})
+
 // A claim held in the leader's row is written to its record only if the record is still `queued` under
 // the same fencing token. Here the leader never hears of the change (as when another tab's event is lost):
 // it runs the job it holds, and its stale outcome must leave the store as the change left it.

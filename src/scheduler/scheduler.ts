@@ -358,7 +358,10 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     const ids = [...running.keys(), ...ready.map((r) => r.id)]
     const now = Date.now()
     renewLeases(db, owner, ids, now + leaseMs, { owner, at: now }, holder).then(
-      (lost) => lost.forEach(abandon),
+      ({ lost, lapsed }) => {
+        lost.forEach(abandon)
+        if (lapsed) wake()
+      },
       (error: unknown) => emit({ type: 'error', error: error as ErrandError }),
     )
   }

@@ -70,14 +70,20 @@ export const PAUSED_KEY = 'paused'
 /**
  * Extends the leases of our running jobs and, given a `holder`, of that scheduler's row in store
  * `claims` (claims not written to their records yet, see store/turn.ts); given a `heartbeat`
- * (the leader), writes it. Returns the ids that are no longer ours (cancelled, removed, recovered).
+ * (the leader), writes it. Returns the ids that are no longer ours (cancelled, removed, recovered)
+ * and, for the leader, whether some running job's lease had lapsed: a job no live scheduler runs
+ * (one a stale leader started), which the leader, perhaps asleep on an idle queue, must recover.
  */
-export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, heartbeat?: Heartbeat, holder?: string): Promise<string[]> {
+export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, heartbeat?: Heartbeat, holder?: string): Promise<{ lost: string[]; lapsed: boolean }> {
   return write(db, ['jobs', 'meta', 'claims'], 'relaxed', 'Could not renew leases.', async (tx) => {
     if (heartbeat) tx.objectStore('meta').put(heartbeat, HEARTBEAT_KEY)
     const store = tx.objectStore('jobs')
     // `holder`: the scheduler's row in store `claims`, whose claims are not in their records yet (a sender has none).
-    const [records, row] = await Promise.all([getJobs(store, ids), holder === undefined ? undefined : result(tx.objectStore('claims').get(holder))])
+    const [records, row, lapsed] = await Promise.all([
+      getJobs(store, ids),
+      holder === undefined ? undefined : result(tx.objectStore('claims').get(holder)),
+      heartbeat && result(store.index(INDEX.lease).openKeyCursor(IDBKeyRange.upperBound(heartbeat.at))),
+    ])
     if (row) tx.objectStore('claims').put({ ...row, expiresAt: until }, holder)
     const inRow = new Map(row?.jobs)
     const lost: string[] = []
@@ -87,7 +93,7 @@ export function renewLeases(db: Database, owner: string, ids: readonly string[],
       if (record?.state === 'running' && record.owner === owner) store.put(stored({ ...record, leaseExpiresAt: until }))
       else if (!(inRow.has(id) && stillClaimable(record, inRow.get(id)!))) lost.push(id)
     })
-    return lost
+    return { lost, lapsed: !!lapsed }
   })
 }
 

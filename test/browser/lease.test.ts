@@ -1,3 +1,4 @@
+import { openDB } from 'idb'
 import { expect, test } from 'vitest'
 import { createTestQueue } from '../../src/testing.js'
 import { fixtureWorker, testQueue } from './helpers.js'
@@ -45,4 +46,22 @@ test('a running job keeps its lease renewed past the lease duration and is not r
   await expect(job.result()).resolves.toEqual({ slept: 1200, attempt: 1 })
   expect(started).toEqual([1])
   expect((await job.get())?.stalls).toBe(0)
+})
+
+// A running job no scheduler runs (a stale leader started it after losing the lock, then died): the live
+// leader is asleep on an idle queue, and must wake when that job's lease expires to run it again.
+test('the leader wakes up when a lease it does not hold expires, on an idle queue', async () => {
+  const queue = testQueue({ lease: 600 }) // renewed every 200 ms
+  const job = await queue.add('add', { a: 1, b: 1 })
+  await job.result()
+  await queue.onIdle()
+  const db = await openDB(`errand:${queue.name}`)
+  try {
+    const { finishedAt: _f, result: _r, ...record } = (await db.get('jobs', job.id)) as Record<string, unknown>
+    await db.put('jobs', { ...record, state: 'running', owner: 'a-dead-leader', leaseExpiresAt: Date.now() + 300 })
+  } finally {
+    db.close()
+  }
+  await expect.poll(async () => (await job.get())?.state, { timeout: 3000 }).toBe('completed')
+  expect(await job.get()).toMatchObject({ attempt: 2, stalls: 1, result: 2 })
 })

@@ -155,15 +155,19 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
 
   if (settings.worker) {
     const create = settings.worker
+    /** Counts takes and losses of the lead: a lead lost while it was being taken starts nothing. */
+    let term = 0
     leadership = lead(
       `errand:${name}`,
       (exclusive) => {
+        const taken = ++term
+        const current = (): boolean => !closeReason && taken === term
         void dbReady.then(async (db) => {
-          if (closeReason) return
+          if (!current()) return
+          const stored = (await getMeta(db, PAUSED_KEY)) === true
+          if (!current()) return
           pool = createPool({ create, size: settings.concurrency, graceMs: settings.grace, startMs: settings.startTimeout })
           clock = createClock(create)
-          const stored = (await getMeta(db, PAUSED_KEY)) === true
-          if (closeReason) return
           scheduler = startScheduler({
             db,
             owner,
@@ -186,6 +190,7 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
         })
       },
       () => {
+        term++
         void scheduler?.stop()
         scheduler = undefined
         clock?.stop()

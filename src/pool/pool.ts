@@ -116,6 +116,7 @@ export function createPool(options: PoolOptions): Pool {
       const held = slot.held ?? []
       slot.held = undefined
       for (const [message, transfer] of held) if (slots.has(slot)) post(slot, message, transfer)
+      if (running && slots.has(slot)) armTimeout(slot, running)
     } else if (data?.errand === 'report') {
       // A worker reports only on the run it holds; anything else (a run already settled) is stale.
       const reports = data.reports.filter((report) => report.runId === running?.runId)
@@ -147,8 +148,21 @@ export function createPool(options: PoolOptions): Pool {
     return slot
   }
 
+  /** A job's timeout runs from when its run reaches the worker: a worker's start-up is not the job's time. */
+  const armTimeout = (slot: Slot, running: Running): void => {
+    const { timeout } = running.task
+    if (timeout > 0) running.timers.push(setTimeout(() => abortRun(slot, running, 'timeout'), timeout))
+  }
+
   const abortRun = (slot: Slot, running: Running, reason: AbortReason): void => {
     if (running.settled || running.abortedFor) return
+    // Not posted yet (the worker is starting): taken back, and the worker stays for the next run.
+    const waiting = slot.held?.findIndex(([message]) => message.errand === 'run' && message.runId === running.runId) ?? -1
+    if (waiting >= 0) {
+      slot.held!.splice(waiting, 1)
+      finish(slot, running, { ok: false, error: abortError(reason, running.task.timeout, 'never reached its worker, which was still starting') })
+      return
+    }
     running.abortedFor = reason
     // Behind the run on the same port (or in `held`): the worker never sees the abort before the run.
     post(slot, { errand: 'abort', runId: running.runId, reason, timeout: running.task.timeout })
@@ -184,8 +198,8 @@ export function createPool(options: PoolOptions): Pool {
       const running: Running = { runId, task, settle, settled: false, timers: [] }
       chosen.run = running
       runs.set(runId, { slot: chosen, running })
-      if (task.timeout > 0) running.timers.push(setTimeout(() => abortRun(chosen, running, 'timeout'), task.timeout))
       post(chosen, { errand: 'run', runId, jobId: task.jobId, name: task.name, attempt: task.attempt, payload: task.payload }, task.transfer)
+      if (!chosen.held) armTimeout(chosen, running)
       return { runId, outcome }
     },
     abort(runId, reason) {

@@ -96,7 +96,22 @@ test('a `done` or a report about a run the worker does not hold is ignored, also
 test('a run posted before the worker module reaches serveJobs() (top-level await) still runs', async () => {
   const workers = pool(lateWorker)
   await expect(workers.run(task('add', { a: 1, b: 2 })).outcome).resolves.toEqual({ ok: true, result: 3 })
-  expect(workers.names).toEqual(['add'])
+  expect(workers.names).toEqual(['add', 'wait'])
+})
+
+test("a job's timeout counts from when its worker is ready, not from the worker's start-up", async () => {
+  const workers = pool(lateWorker) // 300 ms before serveJobs()
+  const { outcome } = workers.run({ ...task('wait', { ms: 50 }), timeout: 200 })
+  await expect(outcome).resolves.toEqual({ ok: true, result: 50 })
+})
+
+test('a run cancelled before its worker is ready settles at once, and the worker stays for the next run', async () => {
+  const workers = pool(lateWorker)
+  const first = workers.run(task('add', { a: 1, b: 1 }))
+  workers.abort(first.runId, 'cancel')
+  await expect(first.outcome).resolves.toMatchObject({ ok: false, error: { code: 'JOB_CANCELLED', message: expect.stringMatching(/never reached its worker/) } })
+  expect(workers.free).toBe(1)
+  await expect(workers.run(task('add', { a: 2, b: 3 })).outcome).resolves.toEqual({ ok: true, result: 5 })
 })
 
 test('the clock keeps a sleep asked before its worker module reached serveJobs() and fires it from the worker', async () => {

@@ -40,7 +40,7 @@ const CLOSED_BECAUSE: Record<CloseReason, (name: string) => string> = {
 export { watch } from './watch.js'
 
 /** Queues open in this page, by name: one scheduler per database, ever. */
-const openQueues = new Map<string, { queue: Queue<never>; settings: Settings }>()
+const openQueues = new Map<string, { queue: Queue<never>; settings: Settings; shutdown: (reason: CloseReason) => Promise<void> }>()
 
 
 
@@ -64,18 +64,18 @@ export function openQueue<J = JobDefinitions>(name: string, options: QueueOption
       context: { queue: name },
     })
   }
-  const queue = createQueue<J>(name, settings)
-  openQueues.set(name, { queue: queue as unknown as Queue<never>, settings })
+  const { queue, shutdown } = createQueue<J>(name, settings)
+  openQueues.set(name, { queue: queue as unknown as Queue<never>, settings, shutdown })
   return queue
 }
 
 /** Deletes a queue's database with every job and log; closes the queue first if it is open in this page. */
 export async function deleteQueue(name: string): Promise<void> {
-  await openQueues.get(name)?.queue.close()
+  await openQueues.get(name)?.shutdown('deleted')
   await deleteDatabase(name)
 }
 
-function createQueue<J>(name: string, settings: Settings): Queue<J> {
+function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; shutdown: (reason: CloseReason) => Promise<void> } {
   const owner = newOwnerId()
   const closing = new AbortController()
   let closeReason: CloseReason | undefined
@@ -397,6 +397,6 @@ function createQueue<J>(name: string, settings: Settings): Queue<J> {
     close: () => shutdown('closed'),
   }
   registerBus(queue, bus)
-  return queue
+  return { queue, shutdown }
 }
 

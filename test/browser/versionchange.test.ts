@@ -1,6 +1,7 @@
 import { expect, test } from 'vitest'
 import { openDB } from 'idb'
 import { databaseName } from '../../src/store/schema.js'
+import { deleteQueue } from '../../src/index.js'
 import { testQueue } from './helpers.js'
 
 test('a newer app version upgrading the database closes the old queue, which rejects new work with QUEUE_CLOSED', async () => {
@@ -28,6 +29,15 @@ test('deleting the database from another tab closes the queue with reason `delet
     request.onsuccess = () => resolve()
     request.onerror = () => reject(request.error)
   })
+  expect(await closed).toBe('deleted')
+  await expect(queue.counts()).rejects.toMatchObject({ code: 'QUEUE_CLOSED', message: expect.stringContaining('deleted') })
+})
+
+test('deleteQueue() in this page closes the open queue with reason `deleted` too', async () => {
+  const queue = testQueue()
+  await queue.counts()
+  const closed = new Promise<string>((resolve) => queue.on('closed', ({ reason }) => resolve(reason)))
+  await deleteQueue(queue.name)
   expect(await closed).toBe('deleted')
   await expect(queue.counts()).rejects.toMatchObject({ code: 'QUEUE_CLOSED', message: expect.stringContaining('deleted') })
 })

@@ -49,14 +49,14 @@ export async function encodeRequest(input: unknown, init: unknown, stripHeaders:
   if (typeof input !== 'string' && !(input instanceof URL) && !(input instanceof Request)) throw invalidOption('input', 'a URL (string or URL) or a Request', input)
   if (init !== undefined && (typeof init !== 'object' || init === null)) throw invalidOption('init', 'a RequestInit object', init)
   let requestInit = init as RequestInit | undefined
-  if (requestInit && isPlainData(requestInit.body)) {
-    // A plain object or array: sent as JSON.
-    const headers = new Headers(requestInit.headers)
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json')
-    requestInit = { ...requestInit, headers, body: JSON.stringify(requestInit.body) }
-  }
   let request: Request
   try {
+    if (requestInit && isPlainData(requestInit.body)) {
+      // A plain object or array: sent as JSON (a BigInt or a cycle in it, or a bad header, throws here).
+      const headers = new Headers(requestInit.headers)
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json')
+      requestInit = { ...requestInit, headers, body: JSON.stringify(requestInit.body) }
+    }
     request = new Request(input, requestInit)
   } catch (error) {
     throw new ErrandError('INVALID_OPTION', `Could not build the request: ${(error as Error).message}`, { cause: error, context: { option: 'input' } })

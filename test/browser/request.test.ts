@@ -30,6 +30,8 @@ describe('request() rejects bad input with INVALID_OPTION and writes nothing', (
     ['a non-http URL', (q) => q.request('ftp://example.test/file'), /an http: or https: URL/],
     ['a malformed URL', (q) => q.request('http://[::1'), /Could not build the request/],
     ['a GET with a body', (q) => q.request('/x', { method: 'GET', body: 'text' }), /Could not build the request/],
+    ['a JSON body with a BigInt', (q) => q.request('/x', { method: 'POST', body: { n: 1n } as never }), /Could not build the request: .*BigInt/],
+    ['a JSON body with a bad header name', (q) => q.request('/x', { method: 'POST', headers: { 'bad name': 'x' }, body: { n: 1 } as never }), /Could not build the request/],
     ['an unknown responseType', (q) => q.request('/x', undefined, { responseType: 'xml' as never }), /Expected `responseType` to be one of "json", "text", "blob", "arrayBuffer", "none"/],
     ['statuses out of range in retryOn', (q) => q.request('/x', undefined, { retryOn: [42] }), /Expected `retryOn` to be an array of HTTP statuses/],
     ['idempotencyKey: true', (q) => q.request('/x', undefined, { idempotencyKey: true as never }), /Expected `idempotencyKey` to be `false`/],

@@ -87,7 +87,20 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
   let paused: boolean | undefined
   const held = createHeld()
 
+  /**
+   * Jobs added here with a `signal`, by id: what takes the listener off that signal, once the job
+   * ends or the queue closes (an app's long-lived signal must not keep every job it added alive).
+   */
+  const signalled = new Map<string, () => void>()
+  const unsignal = (message: WireMessage): void => {
+    if (signalled.size && OUTCOMES.includes(message.type as EventName) && 'job' in message) {
+      signalled.get(message.job.id)?.()
+      signalled.delete(message.job.id)
+    }
+  }
+
   const onRemote = (message: WireMessage, delivery: Delivery): void => {
+    unsignal(message)
     // Acknowledged after delivery, never before (a payload kept apart may still be on its way).
     if (delivery) void delivery.then(() => outcomes.received(message))
     else outcomes.received(message)
@@ -127,6 +140,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
   const outcomes = createOutcomes(bus, () => (closeReason ? Promise.resolve(undefined) : dbReady))
   /** Publishes an event; an outcome delivered to a listener here is then acknowledged (after delivery, never before). */
   const announce = (message: QueueMessage, now?: boolean): void => {
+    unsignal(message)
     const delivery = bus.publish(message, now)
     if (delivery) void delivery.then(() => outcomes.delivered(message))
     else outcomes.delivered(message)
@@ -211,6 +225,8 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
     openQueues.delete(name)
     await scheduler?.stop().catch(() => {})
     held.clear()
+    for (const off of signalled.values()) off()
+    signalled.clear()
     // Events still waiting for a payload reach their listeners first, so that their outcomes are acknowledged below.
     await bus.drained()
     await dbReady.then((db) => outcomes.flush(db)).catch(() => {})
@@ -263,10 +279,17 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
       if (record.kind === 'cpu') scheduler?.wake(record)
       const signal = built[i]?.signal
       if (!signal) return
-      const cancel = (): void => void queue.cancel(record.id).catch(() => {})
+      const { id } = record
+      const cancel = (): void => {
+        signalled.delete(id)
+        void queue.cancel(id).catch(() => {})
+      }
       // It may have aborted while the job was being written.
       if (signal.aborted) cancel()
-      else signal.addEventListener('abort', cancel, { once: true })
+      else {
+        signal.addEventListener('abort', cancel, { once: true })
+        signalled.set(id, () => signal.removeEventListener('abort', cancel))
+      }
     })
     return added.map(({ record }) => handleOf(record))
   }

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
 import { JobCancelledError, isJobCancelledError } from '../../src/index.js'
-import { testQueue } from './helpers.js'
+import { countTransactions, testQueue } from './helpers.js'
 
 test('cancels a queued job: it never starts and result() rejects with JobCancelledError', async () => {
   const queue = testQueue()
@@ -43,6 +43,20 @@ test('an aborted `signal` option cancels the job', async () => {
   await new Promise<void>((resolve) => job.on('started', () => resolve()))
   controller.abort()
   await expect(job.result()).rejects.toThrow(JobCancelledError)
+})
+
+test('a `signal` that aborts after its job ended touches nothing: the job keeps its outcome, and no write is made', async () => {
+  const queue = testQueue()
+  const controller = new AbortController()
+  const job = await queue.add('add', { a: 1, b: 2 }, { signal: controller.signal })
+  await expect(job.result()).resolves.toBe(3)
+  await new Promise((resolve) => setTimeout(resolve, 50)) // the outcome's event has reached this page
+  const writes = await countTransactions(async () => {
+    controller.abort()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }, (_stores, mode) => mode === 'readwrite')
+  expect(writes).toBe(0)
+  expect((await job.get())?.state).toBe('completed')
 })
 
 test('clear() cancels every job that has not started', async () => {

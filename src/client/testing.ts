@@ -1,7 +1,9 @@
 import { ErrandError } from '../core/errors.js'
 import type { EventName } from '../core/events.js'
 import type { JobDefinitions } from '../core/registry.js'
+import { checkTimer } from '../core/options.js'
 import { deleteQueue, openQueue, watch } from './queue.js'
+import { NETWORK_ENDS } from './wait.js'
 import type { Queue, QueueOptions } from './types.js'
 
 /** A queue on a database of its own; `destroy()` closes it and deletes the database. */
@@ -36,7 +38,8 @@ export async function destroyTestQueues(): Promise<void> {
   await Promise.all([...live].map((queue) => queue.destroy()))
 }
 
-// Only transitions: counting after every job would contend with the scheduler's writes.
+// Only transitions: counting after every job would contend with the scheduler's writes. The
+// sender of network jobs has no `idle`: the ends of network jobs count.
 const CHANGES: EventName[] = ['idle', 'cancelled']
 
 /**
@@ -45,13 +48,16 @@ const CHANGES: EventName[] = ['idle', 'cancelled']
  * @example await drain(queue)
  */
 export async function drain(queue: Pick<Queue<never>, 'counts'>, options: { timeout?: number } = {}): Promise<void> {
-  const timeout = options.timeout ?? 10_000
+  const timeout = options.timeout === undefined ? 10_000 : checkTimer('timeout', options.timeout, 1)
   const q = queue
   await new Promise<void>((resolve, reject) => {
     let pending = false
     let dirty = false
     let delayTimer: ReturnType<typeof setTimeout> | undefined
-    const stops = CHANGES.map((type) => watch(q, type, () => void check()))
+    const stops = [
+      ...CHANGES.map((type) => watch(q, type, () => void check())),
+      ...NETWORK_ENDS.map((type) => watch(q, type, (message) => void ('job' in message && message.job.kind === 'network' && check()))),
+    ]
     const end = (error?: Error): void => {
       stops.forEach((stop) => stop())
       clearTimeout(timer)

@@ -16,7 +16,7 @@ export interface WaitOptions {
 }
 
 /** Outcomes of network jobs: the sender has no `idle` event of its own. */
-const NETWORK_ENDS: EventName[] = ['completed', 'failed', 'retrying']
+export const NETWORK_ENDS: EventName[] = ['completed', 'failed', 'retrying']
 
 /**
  * Resolves once `done(counts)` holds. Counts are read at the start, after the leader's

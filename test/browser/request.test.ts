@@ -2,6 +2,7 @@
 // bad input gets, and one real round trip to the test server that serves this page.
 import { describe, expect, test } from 'vitest'
 import { ErrandError, type JobFailedError } from '../../src/index.js'
+import { drain } from '../../src/testing.js'
 import { testQueue } from './helpers.js'
 
 type Queue = ReturnType<typeof testQueue>
@@ -99,6 +100,14 @@ test('without a service worker the page sends the request itself and result() is
   expect(typeof response.body).toBe('string')
   expect(await queue.capabilities()).toMatchObject({ mode: 'page', controlled: false, webLocks: true, serviceWorker: true })
   expect(await queue.get(job.id)).toMatchObject({ state: 'completed', kind: 'network', attempt: 1 })
+})
+
+test('drain() waits for requests too: it resolves once the page has sent them', async () => {
+  const queue = testQueue()
+  const jobs = await Promise.all([queue.request(location.href), queue.request(location.href)])
+  await drain(queue, { timeout: 5000 })
+  for (const job of jobs) expect(await job.get()).toMatchObject({ state: 'completed' })
+  await expect(drain(queue, { timeout: Number.NaN })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('timeout') })
 })
 
 test('pause() holds network jobs too; start() sends them', async () => {

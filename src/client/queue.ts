@@ -137,6 +137,9 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
     onTerminated: () => void shutdown('terminated'),
   })
   dbReady.catch(() => {}) // surfaced by the first call that needs the database
+  /** The database once open: an add() writes in the caller's task then. */
+  let opened: Database | undefined
+  void dbReady.then((db) => (opened = db), () => {})
   const outcomes = createOutcomes(bus, () => (closeReason ? Promise.resolve(undefined) : dbReady))
   /** Publishes an event; an outcome delivered to a listener here is then acknowledged (after delivery, never before). */
   const announce = (message: QueueMessage, now?: boolean): void => {
@@ -258,10 +261,14 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
 
   const insert = async (built: Built[], bodies?: Map<string, ArrayBuffer[]>) => {
     // At once, in the caller's task, as postMessage() would: the app cannot change what it queued.
-    takeOver(built)
+    // The store's put copies the payloads, in this task if the database is open and no key is
+    // looked up first; if not, they are copied here.
+    const db = closeReason ? undefined : opened
+    const putsNow = db !== undefined && built.every((b) => b.record.activeKey === undefined)
+    takeOver(built, !putsNow)
     let added: Awaited<ReturnType<typeof addJobs>>
     try {
-      added = await addJobs(await database(), built.map((b) => b.record), bodies)
+      added = await addJobs(putsNow ? db : await database(), built.map((b) => b.record), bodies)
     } catch (error) {
       // Nothing was written, and the app's buffers are gone: the error hands the payloads back.
       const handedOver = built.filter((b) => b.transfer).map((b) => b.record.payload)

@@ -19,16 +19,18 @@ export interface Built {
  * Moves the buffers of the payloads of `built` that asked for `transfer` into copies that
  * errand owns, detaching the app's as postMessage() does: one structuredClone() over all of
  * them, so a buffer two payloads share moves once, and a payload that cannot be cloned
- * throws DATA_CLONE before anything moved. Call it once every item was checked.
+ * throws DATA_CLONE before anything moved. With `all`, the other payloads are copied too (the
+ * store's put, which copies them otherwise, will not run in the caller's task). Call it once
+ * every item was checked.
  */
-export function takeOver(built: readonly Built[]): void {
-  const records = built.filter((b) => b.transfer).map((b) => b.record)
+export function takeOver(built: readonly Built[], all = false): void {
+  const records = built.filter((b) => all || b.transfer).map((b) => b.record)
   if (records.length === 0) return
   const payloads = records.map((r) => r.payload)
   let owned: unknown[]
   try {
     // Collected per payload, as deep as bufferBytes() looks; a buffer two payloads share is listed once.
-    const buffers = new Set(payloads.flatMap(collectTransferables).filter((item) => item instanceof ArrayBuffer))
+    const buffers = new Set(built.filter((b) => b.transfer).flatMap((b) => collectTransferables(b.record.payload)).filter((item) => item instanceof ArrayBuffer))
     owned = structuredClone(payloads, { transfer: [...buffers] })
   } catch (error) {
     // The same DataCloneError the store would have thrown.

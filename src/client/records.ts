@@ -2,7 +2,7 @@
 import { ErrandError } from '../core/errors.js'
 import { newJobId, nextSeq } from '../core/ids.js'
 import { APART_BYTES, type JobKind, type JobRecord } from '../core/job.js'
-import { checkJobName, resolveJobOptions, type ResolvedJobOptions } from '../core/options.js'
+import { checkJobName, invalidOption, resolveJobOptions, type ResolvedJobOptions } from '../core/options.js'
 import { bufferBytes, collectTransferables } from '../pool/transferables.js'
 import { mapStorageError } from '../store/errors.js'
 
@@ -51,6 +51,7 @@ export interface BuildContext {
 export function buildRecord(jobName: unknown, payload: unknown, options: unknown, now: number, context: BuildContext): Built {
   const checked = checkJobName(jobName)
   const { known } = context
+  if (context.kind === 'cpu' && checked === 'request') throw invalidOption('name', 'a name other than "request", which is reserved for network jobs (queue.request())', checked)
   if (context.kind === 'cpu' && known && !known.includes(checked)) {
     throw new ErrandError('UNKNOWN_JOB', `Unknown job "${checked}": the worker module defines ${known.join(', ') || 'no handlers'}. Add it to defineJobs() in the worker module.`, {
       context: { jobName: checked },

@@ -82,6 +82,12 @@ test('an unknown job name is refused at add() once the worker told the page its 
   await expectRejectsWithNothingWritten(queue, () => queue.add('' as 'noop', undefined), 'INVALID_OPTION')
 })
 
+test('the name of network jobs, "request", is refused for a CPU job, also before the worker told its handlers', async () => {
+  const queue = testQueue()
+  const error = await expectRejectsWithNothingWritten(queue, () => queue.add('request' as 'noop', undefined), 'INVALID_OPTION')
+  expect(error.message).toContain('reserved for network jobs')
+})
+
 test('a closed queue rejects every call with QUEUE_CLOSED', async () => {
   const queue = testQueue()
   await queue.close()

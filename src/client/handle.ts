@@ -49,7 +49,10 @@ export function createHandle<P, R, N extends string>(host: HandleHost, id: strin
           stops.forEach((stop) => stop())
           reject(new ErrandError('NOT_FOUND', `Job ${id} does not exist (it was removed, or belongs to another queue).`, { context: { jobId: id } }))
         }
-      }, reject)
+      }, (error: unknown) => {
+        stops.forEach((stop) => stop())
+        reject(error)
+      })
     })
 
   return {

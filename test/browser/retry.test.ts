@@ -102,8 +102,10 @@ test('cancel() then retry() of a running job never runs the job twice at the sam
   const queue = testQueue({ concurrency: 2, grace: 5000 })
   // `report` sleeps without its signal: the cancelled run goes on until its grace ends.
   const job = await queue.add('report', { steps: 60 }, { attempts: 1 })
-  await new Promise<void>((resolve) => job.on('started', () => resolve()))
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  // Running in the worker (its progress comes from there), not only handed to the pool: a run
+  // cancelled before its worker is ready never starts.
+  await new Promise<void>((resolve) => job.on('progress', () => resolve()))
+  await new Promise((resolve) => setTimeout(resolve, 50))
   expect(await queue.cancel(job.id)).toBe(true)
   expect(await queue.retry(job.id)).toBe(true)
   await (await queue.job(job.id))!.result()

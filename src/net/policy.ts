@@ -17,15 +17,19 @@ export const AHEAD_BYTES = 1024 * 1024
 /** Bodies up to this size are sent as bytes, larger ones as a Blob (see requestBody() in sender.ts). */
 export const SMALL_BODY = 64 * 1024
 
-/** `Retry-After` as epoch ms: delta-seconds or an HTTP date. */
+/** The furthest a `Retry-After` puts a retry off: a day (a server's mistake must not park a job for ever). */
+export const MAX_RETRY_AFTER_MS = 86_400_000
+
+/** `Retry-After` as epoch ms: delta-seconds or an HTTP date, at most MAX_RETRY_AFTER_MS ahead. */
 export function retryAfter(value: string | null, now: number): number | undefined {
   if (!value) return undefined
-  if (/^\s*\d+\s*$/.test(value)) return now + Number(value) * 1000
+  let at: number
+  if (/^\s*\d+\s*$/.test(value)) at = now + Number(value) * 1000
   // An HTTP date starts with the day's name (IMF-fixdate, RFC 850 and asctime forms alike);
   // anything else (`-3`, `soon`) is not a Retry-After, whatever Date.parse makes of it.
-  if (!/^\s*(Mon|Tue|Wed|Thu|Fri|Sat|Sun)/i.test(value)) return undefined
-  const at = Date.parse(value)
-  return Number.isNaN(at) ? undefined : at
+  else if (/^\s*(Mon|Tue|Wed|Thu|Fri|Sat|Sun)/i.test(value)) at = Date.parse(value)
+  else return undefined
+  return Number.isNaN(at) ? undefined : Math.min(at, now + MAX_RETRY_AFTER_MS)
 }
 
 export const retriable = (status: number, retryOn: readonly number[] | undefined): boolean =>

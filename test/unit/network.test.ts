@@ -18,6 +18,11 @@ describe('retryAfter', () => {
   test('reads an HTTP date', () => {
     expect(retryAfter('Wed, 21 Oct 2015 07:28:00 GMT', NOW)).toBe(Date.UTC(2015, 9, 21, 7, 28))
   })
+  test('puts a retry off by a day at most', () => {
+    expect(retryAfter('9'.repeat(400), NOW)).toBe(NOW + 86_400_000)
+    expect(retryAfter('172800', NOW)).toBe(NOW + 86_400_000)
+    expect(retryAfter('Fri, 31 Dec 9999 23:59:59 GMT', NOW)).toBe(NOW + 86_400_000)
+  })
   test('ignores what is neither', () => {
     expect(retryAfter(null, NOW)).toBeUndefined()
     expect(retryAfter('soon', NOW)).toBeUndefined()

@@ -37,6 +37,7 @@ import type { QueueMessage } from '../core/events.js'
 import { toJob, type Job, type JobRecord } from '../core/job.js'
 import { announcement } from '../core/events.js'
 import { renewLeases } from '../store/jobs.js'
+import { sendingElsewhere } from '../store/requests.js'
 import { sendTurn, type SendOutcome } from '../store/send-turn.js'
 import type { Database } from '../store/schema.js'
 import { AHEAD_BYTES, retryAfter, retriable, SMALL_BODY } from './policy.js'
@@ -297,11 +298,13 @@ export function createSender(options: SenderOptions): Sender {
     const locks = typeof navigator === 'undefined' ? undefined : navigator.locks
     if (!locks) return pass('expired')
     const held = locks.request(lockName, { signal: AbortSignal.timeout(leaseMs) }, () => pass('all')) as unknown as Promise<PassResult>
-    return held.catch((error: unknown) => {
-        // Held for a whole lease by a sender that does not finish (frozen tab): go on without it.
-        if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') return pass('expired')
-        throw error
-      })
+    return held.catch(async (error: unknown) => {
+      if ((error as Error).name !== 'TimeoutError' && (error as Error).name !== 'AbortError') throw error
+      // Held for a whole lease: by a sender still at work (a long upload), wait on; by one that
+      // does not finish (a frozen tab), go on without it. Sending beside a live holder would have
+      // its next pass take our requests for orphans and send them again.
+      return (await sendingElsewhere(await options.db(), owner, Date.now(), leaseMs)) ? locked() : pass('expired')
+    })
   }
 
   let current: Promise<PassResult> | undefined

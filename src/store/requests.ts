@@ -33,3 +33,13 @@ export function nextRequestDue(db: Database, now: number, running = true): Promi
   })
 }
 
+/**
+ * Whether another sender is alive: it renewed the lease of a network job it sends within the
+ * last half lease (a live sender renews every third of one; a frozen or dead one does not).
+ */
+export function sendingElsewhere(db: Database, owner: string, now: number, leaseMs: number): Promise<boolean> {
+  return read(db, ['jobs'], 'Could not read the network jobs.', async (tx) => {
+    const fresh = await result(tx.objectStore('jobs').index(INDEX.lease).getAll(IDBKeyRange.lowerBound(now + leaseMs / 2)))
+    return fresh.some((r) => r.kind === 'network' && r.owner !== owner)
+  })
+}

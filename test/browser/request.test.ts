@@ -1,5 +1,6 @@
 // queue.request() in the page (no service worker here, so mode 'page'): what is stored, what
 // bad input gets, and one real round trip to the test server that serves this page.
+import { openDB } from 'idb'
 import { describe, expect, test } from 'vitest'
 import { ErrandError, type JobFailedError } from '../../src/index.js'
 import { drain } from '../../src/testing.js'
@@ -128,6 +129,33 @@ test.each([
   const error = (await job.result().catch((e: unknown) => e)) as JobFailedError
   expect(error.errors).toHaveLength(1)
   expect(error.errors[0]).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(message) })
+})
+
+test('a page waits on for the send lock while its holder is at work (a long upload), sending nothing beside it', async () => {
+  const queue = testQueue({ lease: 600 }) // waits for the lock 600 ms at a time
+  // Another tab's sender holds the lock and sends a job, renewing its lease as a live sender does.
+  let release!: () => void
+  await new Promise<void>((locked) => void navigator.locks.request(`errand:${queue.name}:send`, () => (locked(), new Promise<void>((resolve) => (release = resolve)))))
+  const theirs = await queue.request(location.href)
+  const db = await openDB(`errand:${queue.name}`)
+  const renew = async () => {
+    const { nextKey: _queuedOnly, ...record } = (await db.get('jobs', theirs.id)) as Record<string, unknown>
+    await db.put('jobs', { ...record, state: 'running', owner: 'another-tab', attempt: 1, leaseExpiresAt: Date.now() + 600 })
+  }
+  await renew()
+  const renewing = setInterval(() => void renew(), 200)
+  try {
+    const ours = await queue.request(location.href)
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect((await ours.get())?.state).toBe('queued')
+    clearInterval(renewing)
+    release()
+    await expect(ours.result()).resolves.toMatchObject({ status: 200 })
+  } finally {
+    clearInterval(renewing)
+    release()
+    db.close()
+  }
 })
 
 test('pause() holds network jobs too; start() sends them', async () => {

@@ -25,7 +25,11 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * keeps for the first page it meets (add() 1.36× → 1.13× raw strict puts). Then sw 7,714
  * (budget 7,800) for probing the network after a pass found none: one refused request per
  * trigger instead of up to 12, probes taking turns among the next 64 jobs, refusals in a
- * row kept as one entry (7,490 before).
+ * row kept as one entry (7,490 before). Then sw 7,989 (budget 8,000, the target) for fixes found by a
+ * review: a sender that waited a lease for the send lock waits on while its holder is alive, a
+ * beforeSend that returns a non-Request or reads the body fails the job, a 2xx with a body that is
+ * not the JSON expected is not sent again, Retry-After is capped at a day, and the leader's lease
+ * renewal spots lapsed leases (shared code).
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/
@@ -35,7 +39,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 export const ENTRIES = [
   { name: 'errand', file: here('../dist/index.js'), budget: 20_460, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
   { name: 'errand/worker', file: here('../dist/worker.js'), budget: 1_870, target: 3_000 },
-  { name: 'errand/sw', file: here('../dist/sw.js'), budget: 7_800, target: 8_000 },
+  { name: 'errand/sw', file: here('../dist/sw.js'), budget: 8_000, target: 8_000 },
   { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_490, target: 8_000 },
 ]
 

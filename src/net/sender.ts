@@ -86,15 +86,13 @@ async function readResponse(response: Response, type: StoredRequest['responseTyp
     if (kind === 'json' || kind === 'text') {
       const text = await response.text()
       body = text
-      if (kind === 'json' && text !== '') {
+      // An error's body that is not JSON stays text; a success's throws its SyntaxError (see send()).
+      if (kind === 'json' && text)
         try {
           body = JSON.parse(text)
         } catch (error) {
-          // An error's body stays text. A success's does not fit what the job asked for, but the server
-          // took the request: the job fails for good, with the response, rather than send it again.
-          if (!forError) throw Object.assign(new ErrandError('UNRECOVERABLE', `${response.status} ${response.statusText} came with a body that is not JSON (${(error as Error).message}). The request is not sent again: the server took it.`), { response: { status: response.status, statusText: response.statusText, headers, body: text.slice(0, ERROR_BODY_CHARS) } })
+          if (!forError) throw error
         }
-      }
       if (forError && typeof body === 'string' && body.length > ERROR_BODY_CHARS) body = body.slice(0, ERROR_BODY_CHARS)
     } else if (kind === 'arrayBuffer') body = await response.arrayBuffer()
     else body = await response.blob()
@@ -124,8 +122,8 @@ async function send(record: JobRecord, chunks: ArrayBuffer[], beforeSend: Before
       const changed: unknown = await beforeSend(request, toJob(record))
       // A mistake of the app's, the same on every try: the job fails at once, saying what to change.
       let mistake: string | undefined
-      if (changed !== undefined && !(changed instanceof Request)) mistake = `returned ${typeof changed}, not a Request or nothing`
-      else if ((changed ?? request).bodyUsed) mistake = "read the request's body (read a request.clone() instead)"
+      if (changed !== undefined && !(changed instanceof Request)) mistake = `returned ${typeof changed}, not a Request`
+      else if ((changed ?? request).bodyUsed) mistake = 'read the body: read a request.clone()'
       if (mistake) return { kind: 'failed', error: new ErrandError('INVALID_OPTION', `network.beforeSend ${mistake}.`), final: true }
       request = (changed as Request | undefined) ?? request
     }
@@ -139,14 +137,8 @@ async function send(record: JobRecord, chunks: ArrayBuffer[], beforeSend: Before
       if (error instanceof TypeError) return { kind: 'offline', error: new ErrandError('NETWORK', `No response from ${url}: ${error.message}`, { cause: error }) }
       throw error
     }
-    if (response.ok) {
-      try {
-        return { kind: 'completed', result: await readResponse(response, stored.responseType) }
-      } catch (error) {
-        if (error instanceof ErrandError) return { kind: 'failed', error, final: true }
-        throw error
-      }
-    }
+    // A success whose body is not the JSON expected fails for good: the server took the request.
+    if (response.ok) return await readResponse(response, stored.responseType).then((result): SendOutcome => ({ kind: 'completed', result }), (error: unknown) => ({ kind: 'failed', error, final: error instanceof SyntaxError }))
     const error = new HttpStatusError(stored, await readResponse(response, undefined, true))
     if (!retriable(response.status, stored.retryOn)) return { kind: 'failed', error, final: true }
     const notBefore = response.status === 429 || response.status === 503 ? retryAfter(response.headers.get('retry-after'), Date.now()) : undefined

@@ -25,11 +25,13 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * keeps for the first page it meets (add() 1.36× → 1.13× raw strict puts). Then sw 7,714
  * (budget 7,800) for probing the network after a pass found none: one refused request per
  * trigger instead of up to 12, probes taking turns among the next 64 jobs, refusals in a
- * row kept as one entry (7,490 before). Then sw 7,989 (budget 8,000, the target) for fixes found by a
+ * row kept as one entry (7,490 before). Then sw 7,996 (budget 8,000, the target; shorter messages in
+ * setupErrand() paid for part of it) for fixes found by a
  * review: a sender that waited a lease for the send lock waits on while its holder is alive, a
  * beforeSend that returns a non-Request or reads the body fails the job, a 2xx with a body that is
  * not the JSON expected is not sent again, Retry-After is capped at a day, and the leader's lease
- * renewal spots lapsed leases (shared code).
+ * renewal spots lapsed leases (shared code), a send turn that fails is tried again before the
+ * pass gives up, waiting for what it has in flight.
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/

@@ -120,12 +120,9 @@ async function send(record: JobRecord, chunks: ArrayBuffer[], beforeSend: Before
     let request = new Request(url, { method, headers, credentials, mode, cache, redirect, referrerPolicy, integrity, ...(chunks.length ? { body: requestBody(chunks) } : {}) })
     if (beforeSend) {
       const changed: unknown = await beforeSend(request, toJob(record))
+      if (changed !== undefined) request = changed as Request
       // A mistake of the app's, the same on every try: the job fails at once, saying what to change.
-      let mistake: string | undefined
-      if (changed !== undefined && !(changed instanceof Request)) mistake = `returned ${typeof changed}, not a Request`
-      else if ((changed ?? request).bodyUsed) mistake = 'read the body: read a request.clone()'
-      if (mistake) return { kind: 'failed', error: new ErrandError('INVALID_OPTION', `network.beforeSend ${mistake}.`), final: true }
-      request = (changed as Request | undefined) ?? request
+      if (!(request instanceof Request) || request.bodyUsed) return { kind: 'failed', error: new ErrandError('INVALID_OPTION', 'network.beforeSend must return a Request or nothing, and not read the body (read a request.clone()).'), final: true }
     }
     const timeout = record.timeout > 0 ? AbortSignal.timeout(record.timeout) : undefined
     try {
@@ -166,7 +163,9 @@ export function createSender(options: SenderOptions): Sender {
   let down = false
 
   const pass = async (recover: 'all' | 'expired'): Promise<PassResult> => {
-    const db = await options.db()
+    let db = await options.db()
+    /** Turns in a row that failed (see below). */
+    let failures = 0
     /** Requests at once: one while probing (see the invariants), `parallel` once a server answered. */
     let width = parallel
     /** Sends in flight, and sends that ended and wait for the next turn to record them. */
@@ -230,7 +229,7 @@ export function createSender(options: SenderOptions): Sender {
         starts = []
         const go = sending()
         // Not sending any more (the network is down, a service worker took over): what was claimed ahead goes back.
-        const release = go ? [] : ready.splice(0).map(({ record }) => ({ id: record.id, claim: record.claims }))
+        const release = go ? [] : ready.map(({ record }) => ({ id: record.id, claim: record.claims }))
         const limit = go ? Math.max(0, width - inflight.size - ready.length) : 0
         const ahead = go && width === parallel ? Math.max(0, parallel - ready.length) : 0
         if (outcomes.length || started.length || release.length || limit > 0) {
@@ -255,10 +254,24 @@ export function createSender(options: SenderOptions): Sender {
             return undefined
           })
           if (!turn) {
-            // Nothing more goes out in this pass: what was claimed ahead waits for its lease to expire, then is released.
+            // Nothing was written: what ended, started or goes back waits for the next turn, a second
+            // later (a storage hiccup passes; a closed connection is opened again).
+            ended.unshift(...outcomes)
+            starts.unshift(...started)
+            if (++failures < 3) {
+              await new Promise((resolve) => setTimeout(resolve, 1000))
+              db = await options.db().catch(() => db)
+              continue
+            }
+            // Still failing: nothing more goes out, and what is in flight ends before the lock goes (a
+            // pass after this one would take it for an orphan and send it again), unrecorded: its lease
+            // expires and it is sent again. What was claimed ahead is released when its lease expires.
             ready = []
+            while (inflight.size) await new Promise<void>((resolve) => (wakeUp = resolve))
             break
           }
+          failures = 0
+          if (release.length) ready = []
           recover = 'expired'
           // Unless an answer came while the turn ran.
           if (turn.probing && !answered) width = 1

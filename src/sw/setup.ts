@@ -89,7 +89,7 @@ let started = false
 // After the first task of the service worker's evaluation, listeners added later never fire.
 setTimeout(() => {
   evaluated = true
-  if (!started && isServiceWorker()) console.warn('[errand] errand/sw was imported but setupErrand() was not called during the service worker\'s first evaluation: network jobs will not be sent by this service worker. Call setupErrand() at the top level of your service worker.')
+  if (!started && isServiceWorker()) console.warn('[errand] errand/sw is imported, but setupErrand() was not called at the top level of this service worker: it sends no network jobs.')
 })
 
 function isServiceWorker(): boolean {
@@ -121,9 +121,9 @@ function checkOptions(options: unknown): Required<Omit<ServiceWorkerOptions, 'be
  * setupErrand({ beforeSend: async (request) => request.headers.set('Authorization', `Bearer ${await token()}`) })
  */
 export function setupErrand(options: ServiceWorkerOptions = {}): void {
-  if (!isServiceWorker()) throw new ErrandError('INVALID_STATE', 'setupErrand() runs only in a service worker. In a page, use openQueue(); network jobs are sent from the page when no service worker runs errand.')
+  if (!isServiceWorker()) throw new ErrandError('INVALID_STATE', 'setupErrand() runs only in a service worker; in a page, openQueue() sends network jobs itself.')
   if (started) throw new ErrandError('INVALID_STATE', 'setupErrand() was already called in this service worker.')
-  if (evaluated) console.warn('[errand] setupErrand() was called after the service worker\'s first evaluation: browsers ignore message and sync listeners added then. Call it at the top level of your service worker.')
+  if (evaluated) console.warn('[errand] setupErrand() was called after the service worker\'s first evaluation, when browsers ignore the listeners it adds. Call it at its top level.')
   started = true
   const settings = checkOptions(options)
   const scope = self as unknown as ServiceWorkerScope
@@ -217,7 +217,7 @@ export function setupErrand(options: ServiceWorkerOptions = {}): void {
     // drops the tag, and the next replay that finds no network registers it again.
     sync.waitUntil(
       replayAll(true).then((sent) => {
-        if (!sent) throw new ErrandError('INVALID_STATE', 'errand: some network jobs could not be sent yet; the browser will sync again.')
+        if (!sent) throw new ErrandError('INVALID_STATE', 'errand: network jobs are left to send; the browser will sync again.')
       }),
     )
   })

@@ -121,8 +121,8 @@ test('a 2xx whose body is not the JSON asked for fails the job for good: the ser
 })
 
 test.each([
-  ['returns something else than a Request', () => 'https://example.test/', /returned string, not a Request/],
-  ['reads the body', async (request: Request) => void (await request.text()), /read the body: read a request.clone\(\)/],
+  ['returns something else than a Request', () => 'https://example.test/', /must return a Request or nothing/],
+  ['reads the body', async (request: Request) => void (await request.text()), /not read the body/],
 ] as const)('a beforeSend that %s fails the job at once with INVALID_OPTION', async (_what, beforeSend, message) => {
   const queue = testQueue({ network: { beforeSend: beforeSend as never } })
   const job = await queue.request(location.href, { method: 'POST', body: 'x' }, { attempts: 3 })
@@ -155,6 +155,38 @@ test('a page waits on for the send lock while its holder is at work (a long uplo
     clearInterval(renewing)
     release()
     db.close()
+  }
+})
+
+test('a send whose outcome could not be written (a storage hiccup) is recorded by a later turn, not sent again', async () => {
+  const queue = testQueue({ lease: 600 })
+  const url = `${location.href}?once=${crypto.randomUUID()}`
+  const fetched: string[] = []
+  const realFetch = window.fetch
+  window.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+    fetched.push(input instanceof Request ? input.url : String(input))
+    return realFetch(input, init)
+  }) as typeof fetch
+  const put = IDBObjectStore.prototype.put
+  let failures = 0
+  IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+    if (failures === 0 && this.name === 'jobs' && (value as { state?: string; kind?: string }).state === 'completed') {
+      failures++
+      throw new DOMException('simulated write failure', 'UnknownError')
+    }
+    return put.call(this, value, key)
+  } as typeof put
+  try {
+    const job = await queue.request(url)
+    const outcome = await Promise.race([job.result(), new Promise((resolve) => setTimeout(() => resolve('no outcome within 5 s'), 5000))])
+    expect(failures).toBe(1)
+    expect(outcome).toMatchObject({ status: 200 })
+    await new Promise((resolve) => setTimeout(resolve, 1500)) // past the lease: nothing is sent again
+    expect(fetched.filter((u) => u === url)).toHaveLength(1)
+    expect(await job.get()).toMatchObject({ state: 'completed', attempt: 1, stalls: 0 })
+  } finally {
+    IDBObjectStore.prototype.put = put
+    window.fetch = realFetch
   }
 })
 

@@ -145,6 +145,14 @@ export function createNetwork(options: NetworkOptions): Network {
       // No answer within two leases: the service worker was stopped mid-pass (or is busy): ask again, its pass recovers.
       const reply = await ask(worker, { errand: 'replay', queue: options.queue }, 2 * options.leaseMs)
       if (!reply) kick()
+      if (reply?.errand === 'replayed' && reply.error !== undefined && worker === (await errandWorker)) {
+        // It could not send (an older service worker refused by a newer database schema): this page
+        // sends until another service worker takes control.
+        report(new ErrandError('NETWORK', `The service worker could not send this queue's network jobs (${reply.error}); this page sends them until another service worker takes control.`))
+        errandWorker = Promise.resolve(undefined)
+        mode = 'page'
+        return replay()
+      }
       result = { offline: reply?.errand === 'replayed' && reply.offline, nextDueAt: undefined }
     } else {
       const loaded = await loadSender()

@@ -31,7 +31,8 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * beforeSend that returns a non-Request or reads the body fails the job, a 2xx with a body that is
  * not the JSON expected is not sent again, Retry-After is capped at a day, and the leader's lease
  * renewal spots lapsed leases (shared code), a send turn that fails is tried again before the
- * pass gives up, waiting for what it has in flight.
+ * pass gives up, waiting for what it has in flight, and a job cancelled and retried while its
+ * request flies is not sent again beside it (7,983 B with shorter setupErrand() messages).
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/

@@ -115,7 +115,8 @@ export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     // pause() holds network jobs too (the flag is in the store, so the service worker sees it).
     const size = limit + input.ahead
     // A turn that may probe reads further, to choose its probe from more jobs (see transitions.ts probeWith()).
-    const waiting = size > 0 && paused !== true ? await result(jobs.index(INDEX.next).getAll(QUEUED, input.probe ? Math.max(size, PROBE_WINDOW) : size)) : []
+    // Not a job with a send of ours still in flight (cancelled, then retried): one request of a job at a time.
+    const waiting = size > 0 && paused !== true ? (await result(jobs.index(INDEX.next).getAll(QUEUED, input.probe ? Math.max(size, PROBE_WINDOW) : size))).filter((r) => !mine.has(r.id)) : []
     const probing = input.probe && waiting.length > 0 && (input.down || transition.refusedAt(waiting[0]!) !== undefined)
     const head = probing ? transition.probeWith(waiting) : waiting.slice(0, size)
     let aheadBytes = 0

@@ -100,7 +100,7 @@ function checkOptions(options: unknown): Required<Omit<ServiceWorkerOptions, 'be
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options)
   checkKeys('', options, ['beforeSend', 'parallel', 'lease', 'maxStalls', 'queues', 'waitUpTo'])
   const o = options as Record<string, unknown>
-  if (o.beforeSend !== undefined && typeof o.beforeSend !== 'function') throw invalidOption('beforeSend', 'a function (request, job) => Request | void', o.beforeSend)
+  if (o.beforeSend !== undefined && typeof o.beforeSend !== 'function') throw invalidOption('beforeSend', 'a function', o.beforeSend)
   if (o.queues !== undefined && !(Array.isArray(o.queues) && o.queues.every((q) => typeof q === 'string' && q !== ''))) throw invalidOption('queues', 'an array of queue names', o.queues)
   return {
     ...(o.beforeSend ? { beforeSend: o.beforeSend as BeforeSend } : {}),
@@ -122,7 +122,7 @@ function checkOptions(options: unknown): Required<Omit<ServiceWorkerOptions, 'be
  */
 export function setupErrand(options: ServiceWorkerOptions = {}): void {
   if (!isServiceWorker()) throw new ErrandError('INVALID_STATE', 'setupErrand() runs only in a service worker; in a page, openQueue() sends network jobs itself.')
-  if (started) throw new ErrandError('INVALID_STATE', 'setupErrand() was already called in this service worker.')
+  if (started) throw new ErrandError('INVALID_STATE', 'setupErrand() was already called.')
   if (evaluated) console.warn('[errand] setupErrand() was called after the service worker\'s first evaluation, when browsers ignore the listeners it adds. Call it at its top level.')
   started = true
   const settings = checkOptions(options)

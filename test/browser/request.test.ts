@@ -3,6 +3,11 @@
 import { openDB } from 'idb'
 import { describe, expect, test } from 'vitest'
 import { ErrandError, type JobFailedError } from '../../src/index.js'
+import { buildRecord } from '../../src/client/records.js'
+import { resolveDefaults } from '../../src/core/options.js'
+import { addJobs } from '../../src/store/jobs.js'
+import { deleteDatabase, openDatabase } from '../../src/store/schema.js'
+import { sendTurn } from '../../src/store/send-turn.js'
 import { drain } from '../../src/testing.js'
 import { testQueue } from './helpers.js'
 
@@ -213,4 +218,23 @@ test('a 4xx fails at once with the response on the error; retry() sends it again
   expect(await queue.retry(job.id)).toBe(true)
   await expect.poll(async () => (await queue.get(job.id))?.errors.length).toBe(2)
   expect(await queue.get(job.id)).toMatchObject({ state: 'failed', attempt: 1 })
+})
+
+// A job cancelled, then retried while its request is in flight, is queued again under the same id:
+// the sender's next turn (another request ended) must not claim and send it beside the first.
+test("a send turn claims no job whose earlier request this sender still has in flight", async () => {
+  const name = `send-turn-${crypto.randomUUID()}`
+  const db = await openDatabase(name, { onVersionChange: () => {}, onTerminated: () => {} })
+  try {
+    const now = Date.now()
+    const request = { url: `${location.origin}/x`, method: 'POST', headers: [], bodySize: 0 }
+    const [first, second] = [1, 2].map(() => buildRecord('request', request, undefined, now, { defaults: resolveDefaults(undefined), known: undefined, kind: 'network' }).record)
+    await addJobs(db, [first!, second!])
+    const input = { owner: 'this-sender', now, leaseMs: 30_000, maxStalls: 3, limit: 2, ahead: 0, aheadBytes: 0, recover: 'expired', outcomes: [], started: [], release: [], probe: false, down: false } as const
+    const turn = await sendTurn(db, { ...input, mine: new Set([first!.id]) })
+    expect(turn.claimed.map((r) => r.id)).toEqual([second!.id])
+  } finally {
+    db.close()
+    await deleteDatabase(name)
+  }
 })

@@ -2,7 +2,6 @@
  * Retention: deletes finished jobs (and their logs, request bodies and payloads kept apart) beyond what `keep` allows, oldest
  * first, in small transactions so a large backlog never blocks the scheduler's turns.
  */
-import type { JobRecord } from '../core/job.js'
 import { INDEX, stateRange, type Database } from './schema.js'
 import { deleteJobRows, JOB_ROW_STORES } from './jobs.js'
 import { result } from './idb.js'
@@ -37,8 +36,10 @@ export function sweepStates(db: Database): Promise<void> {
 const BATCH = 100
 
 /**
- * One small transaction: deletes up to BATCH jobs of `state` that `rule` no longer keeps,
- * oldest (by creation) first. Resolves with how many it deleted: call again until 0.
+ * One small transaction: deletes up to BATCH jobs of `state` that `rule` no longer keeps. It
+ * reads the oldest BATCH by creation (ids sort by it) and takes the oldest outcomes among them,
+ * so that a job created long ago that just finished (a retry, a long delay) outlives older
+ * outcomes. Resolves with how many it deleted: call again until 0.
  */
 export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancelled', rule: KeepRule, now: number): Promise<number> {
   return write(db, [...JOB_ROW_STORES], 'relaxed', `Could not prune ${state} jobs.`, async (tx) => {
@@ -46,13 +47,10 @@ export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancel
     const range = stateRange(state)
     const excess = rule.count === undefined ? 0 : Math.max(0, (await result(index.count(range))) - rule.count)
     const cutoff = rule.age === undefined ? -Infinity : now - rule.age
-    const doomed: JobRecord[] = []
-    // Oldest first: the first `excess` go for the count rule; after them, only those past the age.
-    for (const record of await result(index.getAll(range, BATCH))) {
-      if (doomed.length === BATCH) break
-      if (doomed.length < excess || (record.finishedAt ?? now) < cutoff) doomed.push(record)
-      else if (rule.age === undefined) break
-    }
+    // The first `excess` go for the count rule; after them, only those past the age.
+    const doomed = (await result(index.getAll(range, BATCH)))
+      .sort((a, b) => (a.finishedAt ?? now) - (b.finishedAt ?? now))
+      .filter((record, i) => i < excess || (record.finishedAt ?? now) < cutoff)
     const marks = doomed.map(markOf).filter((mark) => mark !== undefined)
     for (const record of doomed) deleteJobRows(tx, record)
     await unmark(tx.objectStore('unseen'), marks)

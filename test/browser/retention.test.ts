@@ -14,6 +14,20 @@ test('keep.count prunes the oldest finished jobs and their logs beyond the count
   expect(await queue.logs(jobs[7]!.id)).toHaveLength(1)
 })
 
+test('keep.count keeps the latest outcomes: a job created first that finished last (a retry) is kept over older outcomes', async () => {
+  const queue = testQueue({ keep: { completed: { count: 2 } } })
+  await queue.pause()
+  const first = await queue.add('add', { a: 1, b: 1 })
+  await queue.cancel(first.id)
+  await queue.start()
+  const [b, c] = await Promise.all([queue.add('add', { a: 2, b: 2 }), queue.add('add', { a: 3, b: 3 })])
+  await Promise.all([b.result(), c.result()])
+  expect(await queue.retry(first.id)).toBe(true)
+  await expect((await queue.job(first.id))!.result()).resolves.toBe(2)
+  await expect.poll(() => queue.counts().then((n) => n.completed), { timeout: 5000 }).toBe(2)
+  expect((await queue.list({ state: 'completed' })).map((j) => j.id).sort()).toEqual([first.id, c.id].sort())
+})
+
 test('keep.age prunes finished jobs older than age; other states and unruled states are kept', async () => {
   const queue = testQueue({ keep: { failed: { age: 0 } } })
   const failed = await queue.add('unrecoverable', undefined)

@@ -349,7 +349,8 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
       const built = buildRecord(REQUEST_JOB, undefined, options, Date.now(), { defaults: settings.defaults, known: undefined, kind: 'network', allowed: REQUEST_OPTION_KEYS })
       const { request, chunks } = await encodeRequest(input, init, settings.network.stripHeaders)
       const payload: StoredRequest = { ...request, ...(net.responseType ? { responseType: net.responseType } : {}), ...(net.retryOn ? { retryOn: net.retryOn } : {}) }
-      if (net.idempotencyKey) payload.idempotencyKey = crypto.randomUUID?.() ?? newOwnerId()
+      // The app's own Idempotency-Key, if it set one; else one minted here.
+      if (net.idempotencyKey) payload.idempotencyKey = request.headers.find(([name]) => name === 'idempotency-key')?.[1] ?? crypto.randomUUID?.() ?? newOwnerId()
       built.record.payload = payload
       const [handle] = await insert([built], new Map([[built.record.id, chunks]]))
       network.kick()

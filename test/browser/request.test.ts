@@ -95,6 +95,14 @@ describe('what request() stores', () => {
     const [body] = (await rawStore(queue, 'bodies')) as ArrayBuffer[]
     expect(new TextDecoder().decode(body)).toBe('{"text":"hi"}')
   })
+
+  test("the app's own Idempotency-Key is the job's key", async () => {
+    const queue = testQueue()
+    await queue.pause()
+    await queue.request('/notes', { method: 'POST', body: 'x', headers: { 'Idempotency-Key': 'order-42' } })
+    const [record] = (await rawStore(queue, 'jobs')) as { payload: { idempotencyKey?: string } }[]
+    expect(record!.payload.idempotencyKey).toBe('order-42')
+  })
 })
 
 test('without a service worker the page sends the request itself and result() is the response', async () => {

@@ -33,6 +33,10 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * renewal spots lapsed leases (shared code), a send turn that fails is tried again before the
  * pass gives up, waiting for what it has in flight, and a job cancelled and retried while its
  * request flies is not sent again beside it (7,983 B with shorter setupErrand() messages).
+ * Then errand 20,569 (budget 20,800) for this review's fixes on the page: each outcome once per
+ * listener, acknowledgements kept through close(), the payload copied at add(), a signal's listener
+ * taken off, drain() for requests, the lead taken and lost at once, the service worker's refusal
+ * answered by sending from the page, an app's own Idempotency-Key kept (20,458 before).
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/
@@ -40,7 +44,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * Bytes of min+gzip; kB below means 1000 bytes.
  */
 export const ENTRIES = [
-  { name: 'errand', file: here('../dist/index.js'), budget: 20_460, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
+  { name: 'errand', file: here('../dist/index.js'), budget: 20_800, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
   { name: 'errand/worker', file: here('../dist/worker.js'), budget: 1_870, target: 3_000 },
   { name: 'errand/sw', file: here('../dist/sw.js'), budget: 8_000, target: 8_000 },
   { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_490, target: 8_000 },

@@ -191,9 +191,11 @@ export function setupErrand(options: ServiceWorkerOptions = {}): void {
   }
   const knownQueues = async (): Promise<string[]> => {
     if (settings.queues) return settings.queues
-    const databases = (await indexedDB.databases?.()) ?? []
-    const names = databases.map((d) => d.name ?? '').filter((n) => n.startsWith(DATABASE_PREFIX)).map((n) => n.slice(DATABASE_PREFIX.length))
-    return [...new Set([...names, ...senders.keys()])]
+    // The queues whose database exists: not one deleted since this service worker sent for it,
+    // which opening would create again, empty. Without databases(), those it sent for.
+    const databases = await indexedDB.databases?.()
+    if (!databases) return [...senders.keys()]
+    return databases.map((d) => d.name ?? '').filter((n) => n.startsWith(DATABASE_PREFIX)).map((n) => n.slice(DATABASE_PREFIX.length))
   }
   /** Resolves with whether every queue was sent through (throws otherwise: the sync event is retried). */
   const replayAll = async (inSync = false): Promise<boolean> => {

@@ -86,12 +86,12 @@ async function readResponse(response: Response, type: StoredRequest['responseTyp
     if (kind === 'json' || kind === 'text') {
       const text = await response.text()
       body = text
-      // An error's body that is not JSON stays text; a success's throws its SyntaxError (see send()).
+      // A body that is not JSON stays text, unless the job asked for JSON: then a success's throws its SyntaxError (see send()).
       if (kind === 'json' && text)
         try {
           body = JSON.parse(text)
         } catch (error) {
-          if (!forError) throw error
+          if (type === 'json' && !forError) throw error
         }
       if (forError && typeof body === 'string' && body.length > ERROR_BODY_CHARS) body = body.slice(0, ERROR_BODY_CHARS)
     } else if (kind === 'arrayBuffer') body = await response.arrayBuffer()
@@ -120,7 +120,7 @@ async function send(record: JobRecord, chunks: ArrayBuffer[], beforeSend: Before
     let request = new Request(url, { method, headers, credentials, mode, cache, redirect, referrerPolicy, integrity, ...(chunks.length ? { body: requestBody(chunks) } : {}) })
     if (beforeSend) {
       const changed: unknown = await beforeSend(request, toJob(record))
-      if (changed !== undefined) request = changed as Request
+      if (changed != null) request = changed as Request
       // A mistake of the app's, the same on every try: the job fails at once, saying what to change.
       if (!(request instanceof Request) || request.bodyUsed) return { kind: 'failed', error: new ErrandError('INVALID_OPTION', 'network.beforeSend must return a Request or nothing, and not read the body (read a request.clone()).'), final: true }
     }
@@ -163,7 +163,7 @@ export function createSender(options: SenderOptions): Sender {
   let down = false
 
   const pass = async (recover: 'all' | 'expired'): Promise<PassResult> => {
-    let db = await options.db()
+    const db = await options.db()
     /** Turns in a row that failed (see below). */
     let failures = 0
     /** Requests at once: one while probing (see the invariants), `parallel` once a server answered. */
@@ -255,18 +255,19 @@ export function createSender(options: SenderOptions): Sender {
           })
           if (!turn) {
             // Nothing was written: what ended, started or goes back waits for the next turn, a second
-            // later (a storage hiccup passes; a closed connection is opened again).
+            // later (a storage hiccup passes).
             ended.unshift(...outcomes)
             starts.unshift(...started)
             if (++failures < 3) {
               await new Promise((resolve) => setTimeout(resolve, 1000))
-              db = await options.db().catch(() => db)
               continue
             }
-            // Still failing: nothing more goes out, and what is in flight ends before the lock goes (a
-            // pass after this one would take it for an orphan and send it again), unrecorded: its lease
-            // expires and it is sent again. What was claimed ahead is released when its lease expires.
+            // Still failing (the connection closed: the queue was deleted or upgraded): nothing more goes
+            // out, and what is in flight is aborted and ends before the lock goes (a pass after this one
+            // would take it for an orphan and send it again). Unrecorded, it is sent again once its lease
+            // expires; what was claimed ahead is released then.
             ready = []
+            for (const { abort } of inflight.values()) abort.abort()
             while (inflight.size) await new Promise<void>((resolve) => (wakeUp = resolve))
             break
           }
@@ -308,7 +309,7 @@ export function createSender(options: SenderOptions): Sender {
       // Held for a whole lease: by a sender still at work (a long upload), wait on; by one that
       // does not finish (a frozen tab), go on without it. Sending beside a live holder would have
       // its next pass take our requests for orphans and send them again.
-      return (await sendingElsewhere(await options.db(), owner, Date.now(), leaseMs)) ? locked() : pass('expired')
+      return (await sendingElsewhere(await options.db(), owner, Date.now())) ? locked() : pass('expired')
     })
   }
 

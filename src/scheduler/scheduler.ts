@@ -231,9 +231,9 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   /**
    * A turn failed: its outcomes go back, to be settled one per turn and so isolate the one that fails.
-   * One that failed alone is tried again a second later, up to OUTCOME_TRIES turns (a storage hiccup
-   * passes); then a result that still cannot be stored fails its attempt, and a failure is dropped:
-   * its lease expires and the job runs again.
+   * One that failed alone waits a second, out of the turns (a storage hiccup passes, and other
+   * outcomes do not wait behind it), up to OUTCOME_TRIES times; then a result that still cannot be
+   * stored fails its attempt, and a failure is dropped: its lease expires and the job runs again.
    */
   const recover = (batch: Outcome[], error: unknown): void => {
     emit({ type: 'error', error: error as ErrandError })
@@ -241,9 +241,15 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     if (batch.length > 1) outcomes.unshift(...batch)
     else if (only) {
       const tries = (outcomeTries.get(only) ?? 0) + 1
-      outcomeTries.set(only, tries)
-      if (tries < OUTCOME_TRIES) outcomes.unshift(only)
-      else if (only.ok) outcomes.unshift({ id: only.id, owner: only.owner, claim: only.claim, ok: false, error: serializeError(error) })
+      let retry: Outcome | undefined = only
+      if (tries >= OUTCOME_TRIES) retry = only.ok ? { id: only.id, owner: only.owner, claim: only.claim, ok: false, error: serializeError(error) } : undefined
+      if (retry) {
+        outcomeTries.set(retry, retry === only ? tries : 0)
+        clock.after(1000, () => {
+          outcomes.unshift(retry)
+          wake()
+        })
+      }
     }
     isolate = outcomes.length > 0
     if (batch.length > 1) again = true

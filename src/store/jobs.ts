@@ -71,7 +71,7 @@ export const PAUSED_KEY = 'paused'
  * Extends the leases of our running jobs and, given a `holder`, of that scheduler's row in store
  * `claims` (claims not written to their records yet, see store/turn.ts); given a `heartbeat`
  * (the leader), writes it. Returns the ids that are no longer ours (cancelled, removed, recovered)
- * and, for the leader, whether some running job's lease had lapsed: a job no live scheduler runs
+ * and, for the leader, whether some running CPU job's lease had lapsed: a job no live scheduler runs
  * (one a stale leader started), which the leader, perhaps asleep on an idle queue, must recover.
  */
 export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, heartbeat?: Heartbeat, holder?: string): Promise<{ lost: string[]; lapsed: boolean }> {
@@ -82,7 +82,7 @@ export function renewLeases(db: Database, owner: string, ids: readonly string[],
     const [records, row, lapsed] = await Promise.all([
       getJobs(store, ids),
       holder === undefined ? undefined : result(tx.objectStore('claims').get(holder)),
-      heartbeat && result(store.index(INDEX.lease).openKeyCursor(IDBKeyRange.upperBound(heartbeat.at))),
+      heartbeat && result(store.index(INDEX.lease).getAll(IDBKeyRange.upperBound(heartbeat.at), 16)),
     ])
     if (row) tx.objectStore('claims').put({ ...row, expiresAt: until }, holder)
     const inRow = new Map(row?.jobs)
@@ -93,7 +93,8 @@ export function renewLeases(db: Database, owner: string, ids: readonly string[],
       if (record?.state === 'running' && record.owner === owner) store.put(stored({ ...record, leaseExpiresAt: until }))
       else if (!(inRow.has(id) && stillClaimable(record, inRow.get(id)!))) lost.push(id)
     })
-    return { lost, lapsed: !!lapsed }
+    // CPU jobs only: a network job's sender recovers it.
+    return { lost, lapsed: !!lapsed?.some((r) => r.kind === 'cpu') }
   })
 }
 

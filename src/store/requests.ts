@@ -34,12 +34,12 @@ export function nextRequestDue(db: Database, now: number, running = true): Promi
 }
 
 /**
- * Whether another sender is alive: it renewed the lease of a network job it sends within the
- * last half lease (a live sender renews every third of one; a frozen or dead one does not).
+ * Whether another sender may still be at work: a network job it sends has a lease that has not
+ * expired (a live sender renews it every third of its lease; a frozen one lets it expire).
  */
-export function sendingElsewhere(db: Database, owner: string, now: number, leaseMs: number): Promise<boolean> {
+export function sendingElsewhere(db: Database, owner: string, now: number): Promise<boolean> {
   return read(db, ['jobs'], 'Could not read the network jobs.', async (tx) => {
-    const fresh = await result(tx.objectStore('jobs').index(INDEX.lease).getAll(IDBKeyRange.lowerBound(now + leaseMs / 2)))
-    return fresh.some((r) => r.kind === 'network' && r.owner !== owner)
+    const leased = await result(tx.objectStore('jobs').index(INDEX.lease).getAll(IDBKeyRange.lowerBound(now, true)))
+    return leased.some((r) => r.kind === 'network' && r.owner !== owner)
   })
 }

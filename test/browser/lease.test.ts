@@ -1,7 +1,7 @@
 import { openDB } from 'idb'
 import { expect, test } from 'vitest'
 import { createTestQueue } from '../../src/testing.js'
-import { fixtureWorker, testQueue } from './helpers.js'
+import { countTransactions, fixtureWorker, testQueue } from './helpers.js'
 import type { Jobs } from './fixtures/jobs.worker.js'
 
 const startedOnce = (queue: ReturnType<typeof testQueue>) => new Promise<void>((resolve) => queue.on('started', () => resolve()))
@@ -64,4 +64,22 @@ test('the leader wakes up when a lease it does not hold expires, on an idle queu
   }
   await expect.poll(async () => (await job.get())?.state, { timeout: 3000 }).toBe('completed')
   expect(await job.get()).toMatchObject({ attempt: 2, stalls: 1, result: 2 })
+})
+
+// A network job's lapsed lease is its sender's to recover (the page's or the service worker's):
+// the CPU leader must not wake up for it every third of a lease.
+test('a lapsed lease of a network job does not wake the leader', async () => {
+  const queue = testQueue({ lease: 600 }) // renewed every 200 ms
+  await (await queue.add('add', { a: 1, b: 1 })).result()
+  await queue.onIdle()
+  const db = await openDB(`errand:${queue.name}`)
+  try {
+    const request = await queue.request(location.href, undefined, { delay: 60_000 }) // never sent by this test
+    const { dueAt: _delayedOnly, ...record } = (await db.get('jobs', request.id)) as Record<string, unknown>
+    await db.put('jobs', { ...record, state: 'running', owner: 'a-dead-sender', leaseExpiresAt: Date.now() - 1000 })
+  } finally {
+    db.close()
+  }
+  const turns = await countTransactions(() => new Promise((resolve) => setTimeout(resolve, 1000)), (stores) => stores.includes('logs'))
+  expect(turns).toBe(0)
 })

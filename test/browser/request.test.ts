@@ -133,6 +133,18 @@ test('a 2xx whose body is not the JSON asked for fails the job for good: the ser
   expect(error.errors[0]).toMatchObject({ name: 'SyntaxError', message: expect.stringContaining('JSON') })
 })
 
+test('a 2xx with a JSON content-type but a body that is not JSON comes as text when the job did not ask for JSON', async () => {
+  const queue = testQueue()
+  const job = await queue.request(new URL('./fixtures/not-json.json', import.meta.url).href)
+  expect(await job.result()).toMatchObject({ status: 200, headers: { 'content-type': expect.stringContaining('json') }, body: expect.stringContaining('not JSON') })
+})
+
+test('a beforeSend that returns null leaves the request as it is', async () => {
+  const queue = testQueue({ network: { beforeSend: (() => null) as never } })
+  const job = await queue.request(location.href, undefined, { responseType: 'text' })
+  expect(await job.result()).toMatchObject({ status: 200 })
+})
+
 test.each([
   ['returns something else than a Request', () => 'https://example.test/', /must return a Request or nothing/],
   ['reads the body', async (request: Request) => void (await request.text()), /not read the body/],

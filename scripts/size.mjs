@@ -32,7 +32,8 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * not the JSON expected is not sent again, Retry-After is capped at a day, and the leader's lease
  * renewal spots lapsed leases (shared code), a send turn that fails is tried again before the
  * pass gives up, waiting for what it has in flight, and a job cancelled and retried while its
- * request flies is not sent again beside it (7,983 B with shorter setupErrand() messages).
+ * request flies is not sent again beside it (7,965 B with shorter setupErrand() messages, and
+ * the leader's check for lapsed leases in a transaction of its own).
  * Then errand 20,569 (budget 20,800) for this review's fixes on the page: each outcome once per
  * listener, acknowledgements kept through close(), the payload copied at add(), a signal's listener
  * taken off, drain() for requests, the lead taken and lost at once, the service worker's refusal

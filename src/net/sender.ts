@@ -181,7 +181,7 @@ export function createSender(options: SenderOptions): Sender {
       const ids = [...inflight.keys(), ...ready.map((r) => r.record.id)]
       if (ids.length === 0) return
       renewLeases(db, owner, ids, Date.now() + leaseMs).then(
-        ({ lost }) => {
+        (lost) => {
           lost.forEach((id) => inflight.get(id)?.abort.abort())
           ready = ready.filter((r) => !lost.includes(r.record.id)) // cancelled or removed meanwhile: not sent
         },

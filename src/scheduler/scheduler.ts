@@ -33,7 +33,7 @@ import type { Clock } from '../pool/clock.js'
 import type { Pool } from '../pool/pool.js'
 import { collectTransferables } from '../pool/transferables.js'
 import type { RunOutcome, WorkerReport } from '../pool/protocol.js'
-import { renewLeases } from '../store/jobs.js'
+import { leaseLapsed, renewLeases } from '../store/jobs.js'
 import type { Database } from '../store/schema.js'
 import { pruneBatch, sweepStates, type KeepRule } from '../store/prune.js'
 import { runTurn, type Outcome, type Report, type TurnInput } from '../store/turn.js'
@@ -364,12 +364,11 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     const ids = [...running.keys(), ...ready.map((r) => r.id)]
     const now = Date.now()
     renewLeases(db, owner, ids, now + leaseMs, { owner, at: now }, holder).then(
-      ({ lost, lapsed }) => {
-        lost.forEach(abandon)
-        if (lapsed) wake()
-      },
+      (lost) => lost.forEach(abandon),
       (error: unknown) => emit({ type: 'error', error: error as ErrandError }),
     )
+    // Asleep, or waiting on long jobs, a leader has no turn that would recover a job whose lease lapsed (see leaseLapsed()).
+    leaseLapsed(db, now).then((lapsed) => lapsed && wake(), () => {})
   }
   const stopRenewing = clock.every(leaseMs / 3, renew)
 

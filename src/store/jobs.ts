@@ -10,7 +10,7 @@ import * as transition from '../core/transitions.js'
 import { result, walk } from './idb.js'
 import { getJobs, joinPayloads, markKey, markOf, stillClaimable, stored, unmark, type Mark } from './records.js'
 import { INDEX, stateRange, type Database, type Tx } from './schema.js'
-import { write } from './transact.js'
+import { read, write } from './transact.js'
 
 /** Every row of one job in the stores keyed [jobId, n] (logs, bodies). */
 export const jobRange = (id: string): IDBKeyRange => IDBKeyRange.bound([id, -Infinity], [id, Infinity])
@@ -70,20 +70,14 @@ export const PAUSED_KEY = 'paused'
 /**
  * Extends the leases of our running jobs and, given a `holder`, of that scheduler's row in store
  * `claims` (claims not written to their records yet, see store/turn.ts); given a `heartbeat`
- * (the leader), writes it. Returns the ids that are no longer ours (cancelled, removed, recovered)
- * and, for the leader, whether some running CPU job's lease had lapsed: a job no live scheduler runs
- * (one a stale leader started), which the leader, perhaps asleep on an idle queue, must recover.
+ * (the leader), writes it. Returns the ids that are no longer ours (cancelled, removed, recovered).
  */
-export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, heartbeat?: Heartbeat, holder?: string): Promise<{ lost: string[]; lapsed: boolean }> {
+export function renewLeases(db: Database, owner: string, ids: readonly string[], until: number, heartbeat?: Heartbeat, holder?: string): Promise<string[]> {
   return write(db, ['jobs', 'meta', 'claims'], 'relaxed', 'Could not renew leases.', async (tx) => {
     if (heartbeat) tx.objectStore('meta').put(heartbeat, HEARTBEAT_KEY)
     const store = tx.objectStore('jobs')
     // `holder`: the scheduler's row in store `claims`, whose claims are not in their records yet (a sender has none).
-    const [records, row, lapsed] = await Promise.all([
-      getJobs(store, ids),
-      holder === undefined ? undefined : result(tx.objectStore('claims').get(holder)),
-      heartbeat && result(store.index(INDEX.lease).getAll(IDBKeyRange.upperBound(heartbeat.at), 16)),
-    ])
+    const [records, row] = await Promise.all([getJobs(store, ids), holder === undefined ? undefined : result(tx.objectStore('claims').get(holder))])
     if (row) tx.objectStore('claims').put({ ...row, expiresAt: until }, holder)
     const inRow = new Map(row?.jobs)
     const lost: string[] = []
@@ -93,9 +87,19 @@ export function renewLeases(db: Database, owner: string, ids: readonly string[],
       if (record?.state === 'running' && record.owner === owner) store.put(stored({ ...record, leaseExpiresAt: until }))
       else if (!(inRow.has(id) && stillClaimable(record, inRow.get(id)!))) lost.push(id)
     })
-    // CPU jobs only: a network job's sender recovers it.
-    return { lost, lapsed: !!lapsed?.some((r) => r.kind === 'cpu') }
+    return lost
   })
+}
+
+/**
+ * Whether a running CPU job's lease has lapsed by `now`: a job no live scheduler runs (one a
+ * stale leader started), which the leader, perhaps asleep on an idle queue, must recover. (A
+ * network job's lapsed lease is its sender's to recover.)
+ */
+export function leaseLapsed(db: Database, now: number): Promise<boolean> {
+  return read(db, ['jobs'], 'Could not read the leases.', async (tx) =>
+    (await result(tx.objectStore('jobs').index(INDEX.lease).getAll(IDBKeyRange.upperBound(now), 16))).some((r) => r.kind === 'cpu'),
+  )
 }
 
 /** A user command on one job, strict. `change` returns undefined to leave the job as it is. */
@@ -107,7 +111,7 @@ function changeJob(db: Database, id: string, what: string, change: (record: JobR
       // A cancelled job's outcome is unseen; a retried job is no outcome any more.
       const earlier = markOf(before)
       if (earlier) await unmark(tx.objectStore('unseen'), [earlier])
-      if (after.unseenAt !== undefined) tx.objectStore('unseen').put([id], markKey(after.unseenAt))
+      if (after.unseenAt !== undefined) tx.objectStore('unseen').put([id], markKey(after.unseenAt, after.state))
       // Awaited: a put that breaks the unique key index rejects with ConstraintError, reported as INVALID_STATE.
       await result(tx.objectStore('jobs').put(stored(after)))
     }
@@ -139,7 +143,7 @@ export function cancelWaiting(db: Database, now: number): Promise<JobRecord[]> {
       })
     }
     // Every one of them finished at `now`: one mark row.
-    if (cancelled.length) tx.objectStore('unseen').put(cancelled.map((r) => r.id), markKey(now))
+    if (cancelled.length) tx.objectStore('unseen').put(cancelled.map((r) => r.id), markKey(now, 'cancelled'))
     return cancelled
   })
 }
@@ -198,8 +202,9 @@ export function takeUnseen(db: Database, states: ReadonlySet<string>): Promise<J
   return write(db, ['jobs', 'unseen', 'payloads'], 'relaxed', 'Could not read outcomes to replay.', async (tx) => {
     const unseen = tx.objectStore('unseen')
     const jobs = tx.objectStore('jobs')
-    // Rows come in key order: oldest finish time first.
-    const [keys, rows] = await Promise.all([result(unseen.getAllKeys()), result(unseen.getAll())])
+    // Keys come in order: oldest finish time first. Rows of states nobody here listens to are not read.
+    const keys = (await result(unseen.getAllKeys())).filter(([, token]) => !token.includes(' ') || states.has(token.slice(0, token.indexOf(' '))))
+    const rows = await Promise.all(keys.map((key) => result(unseen.get(key)) as Promise<string[]>))
     const records = await Promise.all(rows.map((ids) => getJobs(jobs, ids)))
     const taken: JobRecord[] = []
     rows.forEach((ids, i) => {

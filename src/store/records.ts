@@ -24,8 +24,8 @@ import type { ReadOnly, Stores, Tx } from './schema.js'
 export interface JobStores {
   jobs: Stores['jobs']
   unseen: Stores['unseen']
-  /** Marks of this transaction not written yet: finish time → job ids (see flushMarks). */
-  marks: Map<number, string[]>
+  /** Marks of this transaction not written yet, by finish time and state (see flushMarks). */
+  marks: Map<string, { at: number; state: string; ids: string[] }>
 }
 
 /** A job's unseen mark: where its row is (`at`, the job's finishedAt) and which id to take out of it. */
@@ -53,23 +53,28 @@ export function stored(record: JobRecord): JobRecord {
 
 /** Puts `record`; if it just finished, its unseen mark waits in `stores` for flushMarks(). */
 export function putJob(stores: JobStores, record: JobRecord): void {
-  const { unseenAt } = record
-  if (unseenAt !== undefined) {
-    const ids = stores.marks.get(unseenAt)
-    if (ids) ids.push(record.id)
-    else stores.marks.set(unseenAt, [record.id])
+  const { unseenAt: at, state } = record
+  if (at !== undefined) {
+    const row = stores.marks.get(`${at} ${state}`)
+    if (row) row.ids.push(record.id)
+    else stores.marks.set(`${at} ${state}`, { at, state, ids: [record.id] })
   }
   stores.jobs.put(stored(record))
 }
 
-/** Writes the marks putJob() collected, one row per finish time. Call once, after the last putJob() of the transaction. */
+/** Writes the marks putJob() collected, one row per finish time and state. Call once, after the last putJob() of the transaction. */
 export function flushMarks(stores: JobStores): void {
-  for (const [at, ids] of stores.marks) stores.unseen.put(ids, markKey(at))
+  for (const { at, state, ids } of stores.marks.values()) stores.unseen.put(ids, markKey(at, state))
   stores.marks.clear()
 }
 
-/** The key of a new mark row; the token keeps rows of two writes in the same millisecond apart. */
-export const markKey = (at: number): [number, string] => [at, newOwnerId()]
+/**
+ * The key of a new mark row: `[finishedAt, "<state> <token>"]`. The state lets a replay skip the
+ * rows of states nobody listens to without reading their jobs; the token keeps rows of two
+ * writes in the same millisecond apart. (Rows written before the state was in the key have a
+ * bare token.)
+ */
+export const markKey = (at: number, state: string): [number, string] => [at, `${state} ${newOwnerId()}`]
 
 /** Every mark row of one finish time. */
 export const marksAt = (at: number): IDBKeyRange => IDBKeyRange.bound([at], [at, []])

@@ -121,7 +121,7 @@ function checkOptions(options: unknown): Required<Omit<ServiceWorkerOptions, 'be
  * setupErrand({ beforeSend: async (request) => request.headers.set('Authorization', `Bearer ${await token()}`) })
  */
 export function setupErrand(options: ServiceWorkerOptions = {}): void {
-  if (!isServiceWorker()) throw new ErrandError('INVALID_STATE', 'setupErrand() runs only in a service worker; in a page, openQueue() sends network jobs itself.')
+  if (!isServiceWorker()) throw new ErrandError('INVALID_STATE', 'setupErrand() runs only in a service worker (pages use openQueue()).')
   if (started) throw new ErrandError('INVALID_STATE', 'setupErrand() was already called.')
   if (evaluated) console.warn('[errand] setupErrand() was called after the service worker\'s first evaluation, when browsers ignore the listeners it adds. Call it at its top level.')
   started = true

@@ -58,6 +58,38 @@ test('a listener added while an outcome is being acknowledged does not get that 
   await runner.close()
 })
 
+test('a replay reads no job of the states nobody listens to (20,000 cleared jobs must not slow every page load)', async () => {
+  const name = `unseen-states-${crypto.randomUUID()}`
+  const first = open(name, false)
+  await first.addAll(Array.from({ length: 50 }, () => ({ name: 'noop' as const, payload: undefined })))
+  expect(await first.clear()).toBe(50) // 50 cancelled outcomes, unseen
+  await first.close()
+
+  const { get, getAll } = IDBObjectStore.prototype
+  let jobReads = 0
+  IDBObjectStore.prototype.get = function (this: IDBObjectStore, ...args: Parameters<typeof get>) {
+    if (this.name === 'jobs') jobReads++
+    return get.apply(this, args)
+  }
+  IDBObjectStore.prototype.getAll = function (this: IDBObjectStore, ...args: Parameters<typeof getAll>) {
+    if (this.name === 'jobs') jobReads++
+    return getAll.apply(this, args)
+  }
+  try {
+    const later = open(name, false)
+    later.on('completed', () => {})
+    await settle()
+    expect(jobReads).toBe(0)
+    const cancelled: string[] = []
+    later.on('cancelled', ({ job }) => cancelled.push(job.id))
+    await expect.poll(() => cancelled.length).toBe(50)
+    expect(jobReads).toBeGreaterThan(0)
+  } finally {
+    IDBObjectStore.prototype.get = get
+    IDBObjectStore.prototype.getAll = getAll
+  }
+})
+
 test('an outcome delivered to a listener when it happened is not replayed later', async () => {
   const name = `seen-${crypto.randomUUID()}`
   const runner = open(name)

@@ -25,19 +25,18 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * keeps for the first page it meets (add() 1.36× → 1.13× raw strict puts). Then sw 7,714
  * (budget 7,800) for probing the network after a pass found none: one refused request per
  * trigger instead of up to 12, probes taking turns among the next 64 jobs, refusals in a
- * row kept as one entry (7,490 before). Then sw 7,996 (budget 8,000, the target; shorter messages in
- * setupErrand() paid for part of it) for fixes found by a
- * review: a sender that waited a lease for the send lock waits on while its holder is alive, a
- * beforeSend that returns a non-Request or reads the body fails the job, a 2xx with a body that is
- * not the JSON expected is not sent again, Retry-After is capped at a day, and the leader's lease
- * renewal spots lapsed leases (shared code), a send turn that fails is tried again before the
- * pass gives up, waiting for what it has in flight, and a job cancelled and retried while its
- * request flies is not sent again beside it (7,965 B with shorter setupErrand() messages, and
- * the leader's check for lapsed leases in a transaction of its own).
- * Then errand 20,569 (budget 20,800) for this review's fixes on the page: each outcome once per
- * listener, acknowledgements kept through close(), the payload copied at add(), a signal's listener
- * taken off, drain() for requests, the lead taken and lost at once, the service worker's refusal
- * answered by sending from the page, an app's own Idempotency-Key kept (20,458 before).
+ * row kept as one entry (7,490 before). Then sw 7,965 (budget 8,000, the target) for fixes found
+ * by reviews: a sender that waited a lease for the send lock waits on while the holder's requests
+ * hold unexpired leases; a beforeSend that returns a non-Request or reads the body fails the job;
+ * a 2xx whose body is not the JSON asked for is not sent again; Retry-After is capped at a day; a
+ * send turn that fails is tried again, and a pass that gives up aborts what it has in flight; a
+ * job cancelled and retried while its request flies is not sent beside it (7,720 before; shorter
+ * setupErrand() messages paid for part of it). Then errand 20,668 (budget 20,800) for the fixes
+ * on the page: each outcome once per listener, acknowledgements kept through close(), the payload
+ * copied at add(), a signal's listener taken off, drain() for requests, a lead lost while it was
+ * taken, the service worker's refusal answered by sending from the page, an app's own
+ * Idempotency-Key kept, a lapsed lease checked for, replays that skip unlistened states (20,458
+ * before).
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/

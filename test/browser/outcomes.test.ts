@@ -43,14 +43,20 @@ test('an outcome no listener saw is replayed once to the next page that listens,
   expect(replayed).toEqual([])
 })
 
-test('a listener added while an outcome is being acknowledged does not get that outcome again', async () => {
-  const name = `twice-${crypto.randomUUID()}`
+/** On a page with a `completed` listener: one job completes, and the listener has it. */
+async function completeOneLive(prefix: string) {
+  const name = `${prefix}-${crypto.randomUUID()}`
   const runner = open(name)
   const live: string[] = []
   runner.on('completed', ({ job }) => live.push(job.id))
-  const job = await runner.add('add', { a: 2, b: 3 })
+  const job = await runner.add('add', { a: 2, b: 2 })
   await job.result()
   await expect.poll(() => live).toEqual([job.id])
+  return { name, runner, live, job }
+}
+
+test('a listener added while an outcome is being acknowledged does not get that outcome again', async () => {
+  const { runner, live, job } = await completeOneLive('twice')
   // At once, before the delivery above is acknowledged in the store: this listener asks for a replay.
   runner.on('failed', () => {})
   await settle()
@@ -91,13 +97,7 @@ test('a replay reads no job of the states nobody listens to (20,000 cleared jobs
 })
 
 test('an outcome delivered to a listener when it happened is not replayed later', async () => {
-  const name = `seen-${crypto.randomUUID()}`
-  const runner = open(name)
-  const live: string[] = []
-  runner.on('completed', ({ job }) => live.push(job.id))
-  const job = await runner.add('add', { a: 2, b: 2 })
-  await job.result()
-  await expect.poll(() => live).toEqual([job.id])
+  const { name, runner } = await completeOneLive('seen')
   await runner.close()
 
   const later = open(name, false)

@@ -18,6 +18,7 @@ import { batchedGetJob, countJobs, getJob, getLogs, getMeta, getPayload, listJob
 import { deleteDatabase, openDatabase, type Database } from '../store/schema.js'
 import { createBus, type Bus, type Delivery, type WireMessage } from './bus.js'
 import { createOutcomes, OUTCOMES } from './outcomes.js'
+import { createSignals } from './signals.js'
 import { createHeld } from './held.js'
 import { createHandle, type HandleHost } from './handle.js'
 import { buildRecord, takeOver, type Built } from './records.js'
@@ -25,7 +26,7 @@ import { waitForCounts } from './wait.js'
 import { registerBus } from './watch.js'
 import { createNetwork } from './network.js'
 import { checkRequestOptions, encodeRequest, REQUEST_OPTION_KEYS } from '../net/encode.js'
-import { REQUEST_JOB, type StoredRequest } from '../net/types.js'
+import { REQUEST_JOB } from '../net/types.js'
 import type { AddAllItem, AnyJobHandleOf, Queue, QueueOptions } from './types.js'
 
 const CLOSED_BECAUSE: Record<CloseReason, (name: string) => string> = {
@@ -87,20 +88,10 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
   let paused: boolean | undefined
   const held = createHeld()
 
-  /**
-   * Jobs added here with a `signal`, by id: what takes the listener off that signal, once the job
-   * ends or the queue closes (an app's long-lived signal must not keep every job it added alive).
-   */
-  const signalled = new Map<string, () => void>()
-  const unsignal = (message: WireMessage): void => {
-    if (signalled.size && OUTCOMES.includes(message.type as EventName) && 'job' in message) {
-      signalled.get(message.job.id)?.()
-      signalled.delete(message.job.id)
-    }
-  }
+  const signals = createSignals((id) => void queue.cancel(id).catch(() => {}))
 
   const onRemote = (message: WireMessage, delivery: Delivery): void => {
-    unsignal(message)
+    signals.heard(message)
     // Acknowledged after delivery, never before (a payload kept apart may still be on its way).
     if (delivery) void delivery.then(() => outcomes.received(message))
     else outcomes.received(message)
@@ -143,7 +134,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
   const outcomes = createOutcomes(bus, () => (closeReason ? Promise.resolve(undefined) : dbReady))
   /** Publishes an event; an outcome delivered to a listener here is then acknowledged (after delivery, never before). */
   const announce = (message: QueueMessage, now?: boolean): void => {
-    unsignal(message)
+    signals.heard(message)
     const delivery = bus.publish(message, now)
     if (delivery) void delivery.then(() => outcomes.delivered(message))
     else outcomes.delivered(message)
@@ -228,8 +219,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
     openQueues.delete(name)
     await scheduler?.stop().catch(() => {})
     held.clear()
-    for (const off of signalled.values()) off()
-    signalled.clear()
+    signals.clear()
     // Events still waiting for a payload reach their listeners first, so that their outcomes are acknowledged below.
     await bus.drained()
     await dbReady.then((db) => outcomes.flush(db)).catch(() => {})
@@ -284,19 +274,9 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
       if (hold) held.hold(record.id, record.payload, apartBytes)
       bus.publish({ type: 'added', job: toJob(hold ? { ...record, payload: undefined } : record) })
       if (record.kind === 'cpu') scheduler?.wake(record)
-      const signal = built[i]?.signal
-      if (!signal) return
-      const { id } = record
-      const cancel = (): void => {
-        signalled.delete(id)
-        void queue.cancel(id).catch(() => {})
-      }
       // It may have aborted while the job was being written.
-      if (signal.aborted) cancel()
-      else {
-        signal.addEventListener('abort', cancel, { once: true })
-        signalled.set(id, () => signal.removeEventListener('abort', cancel))
-      }
+      const signal = built[i]?.signal
+      if (signal) signals.watch(record.id, signal)
     })
     return added.map(({ record }) => handleOf(record))
   }
@@ -347,11 +327,8 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
       if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options)
       const net = checkRequestOptions(options as Record<string, unknown>)
       const built = buildRecord(REQUEST_JOB, undefined, options, Date.now(), { defaults: settings.defaults, known: undefined, kind: 'network', allowed: REQUEST_OPTION_KEYS })
-      const { request, chunks } = await encodeRequest(input, init, settings.network.stripHeaders)
-      const payload: StoredRequest = { ...request, ...(net.responseType ? { responseType: net.responseType } : {}), ...(net.retryOn ? { retryOn: net.retryOn } : {}) }
-      // The app's own Idempotency-Key, if it set one; else one minted here.
-      if (net.idempotencyKey) payload.idempotencyKey = request.headers.find(([name]) => name === 'idempotency-key')?.[1] ?? crypto.randomUUID?.() ?? newOwnerId()
-      built.record.payload = payload
+      const { request, chunks } = await encodeRequest(input, init, settings.network.stripHeaders, net)
+      built.record.payload = request
       const [handle] = await insert([built], new Map([[built.record.id, chunks]]))
       network.kick()
       return handle as never

@@ -4,6 +4,7 @@
  * FormData keeps its multipart boundary and every replay sends the same bytes.
  */
 import { ErrandError } from '../core/errors.js'
+import { newOwnerId } from '../core/ids.js'
 import { checkKeys, invalidOption } from '../core/options.js'
 import type { ResponseType, StoredRequest } from './types.js'
 
@@ -44,8 +45,11 @@ export function checkRequestOptions(options: Record<string, unknown>): Pick<Stor
   return out
 }
 
-/** Builds the stored request; throws `INVALID_OPTION` for anything the browser would not send. */
-export async function encodeRequest(input: unknown, init: unknown, stripHeaders: readonly string[]): Promise<Encoded> {
+/**
+ * Builds the stored request with the options checkRequestOptions() returned; throws
+ * `INVALID_OPTION` for anything the browser would not send.
+ */
+export async function encodeRequest(input: unknown, init: unknown, stripHeaders: readonly string[], net: ReturnType<typeof checkRequestOptions>): Promise<Encoded> {
   if (typeof input !== 'string' && !(input instanceof URL) && !(input instanceof Request)) throw invalidOption('input', 'a URL (string or URL) or a Request', input)
   if (init !== undefined && (typeof init !== 'object' || init === null)) throw invalidOption('init', 'a RequestInit object', init)
   let requestInit = init as RequestInit | undefined
@@ -78,5 +82,10 @@ export async function encodeRequest(input: unknown, init: unknown, stripHeaders:
     for (let at = 0; at < bytes.byteLength; at += BODY_CHUNK) chunks.push(bytes.slice(at, at + BODY_CHUNK))
   }
   const { url, method, credentials, mode, cache, redirect, referrerPolicy, integrity } = request
-  return { request: { url, method, headers, bodySize: bytes.byteLength, credentials, mode, cache, redirect, referrerPolicy, integrity }, chunks }
+  const stored: StoredRequest = { url, method, headers, bodySize: bytes.byteLength, credentials, mode, cache, redirect, referrerPolicy, integrity }
+  if (net.responseType) stored.responseType = net.responseType
+  if (net.retryOn) stored.retryOn = net.retryOn
+  // The app's own Idempotency-Key, if it set one; else one minted here.
+  if (net.idempotencyKey) stored.idempotencyKey = headers.find(([name]) => name === 'idempotency-key')?.[1] ?? crypto.randomUUID?.() ?? newOwnerId()
+  return { request: stored, chunks }
 }

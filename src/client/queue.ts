@@ -379,7 +379,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
       return removed !== undefined
     },
     async clear() {
-      const cancelled = await cancelWaiting(await database(), Date.now())
+      const cancelled = await cancelWaiting(await database(), Date.now(), (id) => scheduler?.runs(id) ?? false)
       cancelled.forEach(afterCancel)
       return cancelled.length
     },

@@ -70,6 +70,8 @@ export interface Scheduler {
   wake(added?: { state: string; priority: number }): void
   /** A job was cancelled or removed: abort it if it runs here. */
   abandon(jobId: string): void
+  /** Whether job `jobId` runs here: handed to a worker, its start perhaps not written yet. */
+  runs(jobId: string): boolean
   setPaused(paused: boolean): void
   /** Stops claiming, terminates the workers, and writes what is pending (releasing unstarted claims). */
   stop(): Promise<void>
@@ -381,6 +383,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   return {
     wake,
     abandon,
+    runs: (jobId) => running.has(jobId),
     setPaused(value) {
       paused = value
       if (value) releaseReady = true

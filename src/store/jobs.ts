@@ -130,13 +130,14 @@ export const retryJob = (db: Database, id: string, now: number) =>
  * those a scheduler holds in memory, whose claims are not written: their records say
  * `queued`), and records claimed by an earlier version of errand but never started.
  */
-export function cancelWaiting(db: Database, now: number): Promise<JobRecord[]> {
+export function cancelWaiting(db: Database, now: number, started: (id: string) => boolean = () => false): Promise<JobRecord[]> {
   return write(db, ['jobs', 'unseen'], 'strict', 'Could not clear the queue.', async (tx) => {
     const index = tx.objectStore('jobs').index(INDEX.state)
     const cancelled: JobRecord[] = []
     for (const state of ['queued', 'delayed', 'running']) {
       await walk(index.openCursor(stateRange(state)), (cursor) => {
-        if (state === 'running' && cursor.value.startedAt !== undefined) return
+        // Started: its start written, or (`started`) handed to a worker here with its start still to write.
+        if ((state === 'running' && cursor.value.startedAt !== undefined) || started(cursor.value.id)) return
         const next = transition.cancel(cursor.value, now)
         cursor.update(stored(next))
         cancelled.push(next)

@@ -68,6 +68,17 @@ test('clear() cancels every job that has not started', async () => {
   expect(await queue.counts()).toMatchObject({ queued: 0, delayed: 0, cancelled: 2 })
 })
 
+// A job handed to a worker has its start written within a few ms: clear() in that window must
+// not take it for a job that has not started.
+test('clear() right as a job starts leaves that job running; it completes', async () => {
+  const queue = testQueue()
+  await (await queue.add('noop', undefined)).result() // the worker is up
+  const cleared = new Promise<number>((resolve) => queue.on('started', () => resolve(queue.clear())))
+  const job = await queue.add('sleep', { ms: 100 })
+  expect(await cleared).toBe(0)
+  await expect(job.result()).resolves.toEqual({ slept: 100, attempt: 1 })
+})
+
 test('remove() deletes a job and its logs; result() then rejects with NOT_FOUND', async () => {
   const queue = testQueue()
   const job = await queue.add('report', { steps: 3 })

@@ -126,6 +126,8 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
   const dbReady: Promise<Database> = openDatabase(name, {
     onVersionChange: (deleted) => void shutdown(deleted ? 'deleted' : 'versionchange'),
     onTerminated: () => void shutdown('terminated'),
+    onBlocked: () =>
+      bus.publish({ type: 'error', error: new ErrandError('STORAGE', `Queue "${name}" waits to upgrade its database: another connection to it does not close (a tab running an older version of this app, or code outside errand). It opens once that connection closes.`) }),
   })
   dbReady.catch(() => {}) // surfaced by the first call that needs the database
   /** The database once open: an add() writes in the caller's task then. */

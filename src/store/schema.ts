@@ -83,11 +83,14 @@ export interface OpenHooks {
   onVersionChange(deleted: boolean): void
   /** The browser closed the connection (storage cleared, disk error). */
   onTerminated(): void
+  /** The upgrade waits for another connection that does not close (opening resumes once it does). */
+  onBlocked?(): void
 }
 
 export async function openDatabase(queueName: string, hooks: OpenHooks): Promise<Database> {
   try {
     const request = indexedDB.open(databaseName(queueName), SCHEMA_VERSION)
+    request.onblocked = () => hooks.onBlocked?.()
     request.onupgradeneeded = ({ oldVersion }) => {
       const database = request.result
       // One step per version; never edit a shipped step, add the next one.

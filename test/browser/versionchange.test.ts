@@ -42,6 +42,21 @@ test('deleteQueue() in this page closes the open queue with reason `deleted` too
   await expect(queue.counts()).rejects.toMatchObject({ code: 'QUEUE_CLOSED', message: expect.stringContaining('deleted') })
 })
 
+test('an upgrade blocked by a connection that does not close is reported with an error event, not a silent wait', async () => {
+  const name = `blocked-${crypto.randomUUID()}`
+  // A connection from outside errand, on an older version, that ignores versionchange.
+  const old = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(databaseName(name), 1)
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error)
+  })
+  const queue = testQueue({ name })
+  const error = await new Promise<{ code?: string; message: string }>((resolve) => queue.on('error', ({ error: e }) => resolve(e as never)))
+  expect(error).toMatchObject({ code: 'STORAGE', message: expect.stringContaining('waits to upgrade its database') })
+  old.close()
+  await queue.destroy()
+})
+
 test('close() called twice: both resolve once the queue is really closed', async () => {
   const queue = testQueue()
   await queue.add('sleep', { ms: 10 })

@@ -127,7 +127,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
     onVersionChange: (deleted) => void shutdown(deleted ? 'deleted' : 'versionchange'),
     onTerminated: () => void shutdown('terminated'),
     onBlocked: () =>
-      bus.publish({ type: 'error', error: new ErrandError('STORAGE', `Queue "${name}" waits to upgrade its database: another connection to it does not close (a tab running an older version of this app, or code outside errand). It opens once that connection closes.`) }),
+      bus.publish({ type: 'error', error: new ErrandError('STORAGE', `Queue "${name}" waits to upgrade its database until another connection to it closes (an older tab of this app, or code outside errand).`) }),
   })
   dbReady.catch(() => {}) // surfaced by the first call that needs the database
   /** The database once open: an add() writes in the caller's task then. */

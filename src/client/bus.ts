@@ -48,6 +48,11 @@ export interface Bus {
   /** Sends a control message to the other tabs only. */
   control(message: ControlMessage): void
   on(type: EventName, listener: Listener, kind?: ListenerKind): () => void
+  /**
+   * Calls `listener` when this page meets another page. What that page announced before it knew
+   * of this one never reached it (a page that knows no other posts nothing): read the store again.
+   */
+  onPeer(listener: () => void): () => void
   close(): void
 }
 
@@ -76,6 +81,8 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
   const self = Math.random().toString(36).slice(2)
   /** Other pages known to listen on this channel. */
   const peers = new Set<string>()
+  /** Called when a page becomes known (see onPeer()). */
+  const met = new Set<() => void>()
   /** Jobs added while no other page was known: the best of each kind and state, for the next page we meet (see Presence). */
   const addedAlone = new Map<string, Nudge['job']>()
   /** Presence and the nudges for `addedAlone`, in one post: a page we did not know is listening. */
@@ -151,6 +158,7 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
           else if (!peers.has(message.from)) {
             peers.add(message.from)
             meet(message.type === 'hello' ? [{ type: 'here', from: self }] : [])
+            for (const listener of [...met]) listener()
           }
           continue
         }
@@ -238,6 +246,11 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
         if (isCounted) counted.set(type, (counted.get(type) ?? 1) - 1)
         if (payload) reading.set(type, (reading.get(type) ?? 1) - 1)
       }
+    },
+    onPeer(listener) {
+      const entry = (): void => listener()
+      met.add(entry)
+      return () => void met.delete(entry)
     },
     close() {
       flush()

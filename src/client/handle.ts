@@ -14,6 +14,8 @@ export interface HandleHost {
   get(id: string): Promise<JobRecord | undefined>
   cancel(id: string): Promise<boolean>
   logs(id: string): Promise<LogLine[]>
+  /** Calls `listener` when this page meets another page (see Bus.onPeer()). */
+  onPeer(listener: () => void): () => void
   /** Rejects when the queue closes. */
   closedSignal: AbortSignal
 }
@@ -42,6 +44,8 @@ export function createHandle<P, R, N extends string>(host: HandleHost, id: strin
       if (host.closedSignal.aborted) return onClose()
       host.closedSignal.addEventListener('abort', onClose, { once: true })
       stops.push(() => host.closedSignal.removeEventListener('abort', onClose))
+      // A page met only now may have settled the job while it did not know this one: read again.
+      stops.push(host.onPeer(() => void host.read(id).then((record) => record && done(toJob(record)), () => {})))
       // Subscribed first, then read: an outcome between the two is caught by either.
       host.read(id).then((record) => {
         if (record) done(toJob(record))

@@ -240,6 +240,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
 
   const handleHost: HandleHost = {
     on: (type, listener, payload) => bus.on(type, listener, { counted: false, payload }),
+    onPeer: (listener) => bus.onPeer(listener),
     read: batchedGetJob(database),
     get: async (id) => getJob(await database(), id),
     cancel: (id) => queue.cancel(id),

@@ -1,6 +1,7 @@
 // Outcomes reach pages that were not open when they happened: a finished job stays
 // "unseen" until some page delivers it to a queue.on() listener (see README, "Callbacks
 // after the fact").
+import { openDB } from 'idb'
 import { expect, test } from 'vitest'
 import type { Job } from '../../src/index.js'
 import { createTestQueue, drain } from '../../src/testing.js'
@@ -245,4 +246,22 @@ test('removing a finished job takes away its unseen mark; 50 outcomes are replay
   await expect.poll(() => results.length).toBe(49)
   expect(results).toEqual(Array.from({ length: 49 }, (_, i) => i + 1))
   await expect.poll(() => unseenIds(name)).toEqual([])
+})
+
+// A page that knows no other page posts nothing: a job it settles before it hears of this page
+// (whose hello is on its way) sends no event here. Meeting that page, this one reads again.
+test('a result() waiting when this page meets another page reads the store again', async () => {
+  const name = `met-${crypto.randomUUID()}`
+  const queue = open(name, false)
+  const job = await queue.add('noop', undefined)
+  const result = job.result()
+  await settle() // read once: still queued
+  const db = await openDB(`errand:${name}`)
+  const { nextKey: _queuedOnly, ...record } = (await db.get('jobs', job.id)) as Record<string, unknown>
+  await db.put('jobs', { ...record, state: 'completed', attempt: 1, result: 42, finishedAt: Date.now() }) // settled by a page that knew no other
+  db.close()
+  const other = new BroadcastChannel(`errand:${name}`)
+  other.postMessage([{ type: 'here', from: 'a-page-met-late' }])
+  other.close()
+  expect(await Promise.race([result, new Promise((resolve) => setTimeout(() => resolve('still waiting after 2 s'), 2000))])).toBe(42)
 })

@@ -51,6 +51,8 @@ export function waitForCounts({ db, bus, done, events, closed, closedError }: Wa
     for (const type of events) stops.push(bus.on(type, () => void check(), { counted: false, payload: false }))
     const onNetwork = (message: QueueMessage): void => void ('job' in message && message.job.kind === 'network' && check())
     for (const type of NETWORK_ENDS) stops.push(bus.on(type, onNetwork, { counted: false, payload: false }))
+    // A page met only now told this one nothing of what it did before (see Bus.onPeer()).
+    stops.push(bus.onPeer(() => void check()))
     const onClose = (): void => finish(closedError())
     closed.addEventListener('abort', onClose, { once: true })
     stops.push(() => closed.removeEventListener('abort', onClose))

@@ -250,18 +250,36 @@ test('removing a finished job takes away its unseen mark; 50 outcomes are replay
 
 // A page that knows no other page posts nothing: a job it settles before it hears of this page
 // (whose hello is on its way) sends no event here. Meeting that page, this one reads again.
+
+/** Completes job `id` in the store as a page that knows no other would, with no event; then that page says `here`. */
+async function completeUnannounced(name: string, id: string, result?: unknown) {
+  const db = await openDB(`errand:${name}`)
+  const { nextKey: _queuedOnly, ...record } = (await db.get('jobs', id)) as Record<string, unknown>
+  await db.put('jobs', { ...record, state: 'completed', attempt: 1, result, finishedAt: Date.now() })
+  db.close()
+  const other = new BroadcastChannel(`errand:${name}`)
+  other.postMessage([{ type: 'here', from: 'a-page-met-late' }])
+  other.close()
+}
+
+const within2s = <T>(promise: Promise<T>) => Promise.race([promise, new Promise((resolve) => setTimeout(() => resolve('still waiting after 2 s'), 2000))])
+
 test('a result() waiting when this page meets another page reads the store again', async () => {
   const name = `met-${crypto.randomUUID()}`
   const queue = open(name, false)
   const job = await queue.add('noop', undefined)
   const result = job.result()
   await settle() // read once: still queued
-  const db = await openDB(`errand:${name}`)
-  const { nextKey: _queuedOnly, ...record } = (await db.get('jobs', job.id)) as Record<string, unknown>
-  await db.put('jobs', { ...record, state: 'completed', attempt: 1, result: 42, finishedAt: Date.now() }) // settled by a page that knew no other
-  db.close()
-  const other = new BroadcastChannel(`errand:${name}`)
-  other.postMessage([{ type: 'here', from: 'a-page-met-late' }])
-  other.close()
-  expect(await Promise.race([result, new Promise((resolve) => setTimeout(() => resolve('still waiting after 2 s'), 2000))])).toBe(42)
+  await completeUnannounced(name, job.id, 42)
+  expect(await within2s(result)).toBe(42)
+})
+
+test('an onIdle() waiting when this page meets another page counts again', async () => {
+  const name = `met-idle-${crypto.randomUUID()}`
+  const queue = open(name, false)
+  const job = await queue.add('noop', undefined)
+  const idle = queue.onIdle().then(() => 'idle')
+  await settle() // counted once: one job queued
+  await completeUnannounced(name, job.id)
+  expect(await within2s(idle)).toBe('idle')
 })

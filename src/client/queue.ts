@@ -1,6 +1,6 @@
 /**
  * `openQueue()`: the page-side Queue. Every tab can add and watch; the tab holding the
- * queue's Web Lock also runs the scheduler and the worker pool.
+ * queue's Web Lock also runs the scheduler and the worker pool (runner.ts).
  */
 import { ErrandError } from '../core/errors.js'
 import type { CloseReason, EventName, QueueMessage } from '../core/events.js'
@@ -9,15 +9,12 @@ import { isFinished, toJob, type JobRecord } from '../core/job.js'
 import { checkKeys, invalidOption } from '../core/options.js'
 import { checkListOptions, resolveSettings, sameSettings, type Settings } from './settings.js'
 import type { JobDefinitions } from '../core/registry.js'
-import { createClock, type Clock } from '../pool/clock.js'
-import { createPool, type Pool } from '../pool/pool.js'
-import { lead, watchHeartbeat, type Leadership } from '../scheduler/leader.js'
-import { startScheduler, type Scheduler } from '../scheduler/scheduler.js'
-import { addJobs, cancelJob, cancelWaiting, HEARTBEAT_KEY, PAUSED_KEY, removeJob, retryJob, setMeta, type Heartbeat } from '../store/jobs.js'
-import { batchedGetJob, countJobs, getJob, getLogs, getMeta, getPayload, listJobs, type UnfinishedCounts } from '../store/reads.js'
+import { addJobs, cancelJob, cancelWaiting, PAUSED_KEY, removeJob, retryJob, setMeta } from '../store/jobs.js'
+import { batchedGetJob, countJobs, getJob, getLogs, getPayload, listJobs, type UnfinishedCounts } from '../store/reads.js'
 import { deleteDatabase, openDatabase, type Database } from '../store/schema.js'
 import { createBus, type Bus, type Delivery, type WireMessage } from './bus.js'
 import { createOutcomes, OUTCOMES } from './outcomes.js'
+import { startRunner } from './runner.js'
 import { createSignals } from './signals.js'
 import { createHeld } from './held.js'
 import { createHandle, type HandleHost } from './handle.js'
@@ -80,10 +77,6 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
   const owner = newOwnerId()
   const closing = new AbortController()
   let closeReason: CloseReason | undefined
-  let scheduler: Scheduler | undefined
-  let pool: Pool | undefined
-  let clock: Clock | undefined
-  let leadership: Leadership | undefined
   /** Set by pause()/start() here or in another tab; wins over the stored flag read at start-up. */
   let paused: boolean | undefined
   const held = createHeld()
@@ -109,14 +102,14 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
     }
     const nudged = message.type === 'nudge' ? message : undefined
     if ((message.type === 'added' || nudged?.event === 'added') && 'job' in message) {
-      if (message.job.kind === 'cpu') scheduler?.wake(message.job)
+      if (message.job.kind === 'cpu') runner?.scheduler?.wake(message.job)
       else network.kick()
     }
-    if (nudged?.event === 'cancelled') scheduler?.abandon(nudged.job.id)
-    else if (message.type === 'cancelled') scheduler?.abandon(message.job.id)
+    if (nudged?.event === 'cancelled') runner?.scheduler?.abandon(nudged.job.id)
+    else if (message.type === 'cancelled') runner?.scheduler?.abandon(message.job.id)
     else if (message.type === 'paused') {
       paused = message.paused
-      scheduler?.setPaused(message.paused)
+      runner?.scheduler?.setPaused(message.paused)
       if (!message.paused) network.kick()
     }
   }
@@ -161,73 +154,32 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
   const closedError = (): ErrandError =>
     new ErrandError('QUEUE_CLOSED', CLOSED_BECAUSE[closeReason ?? 'closed'](name), { context: { queue: name, reason: closeReason } })
 
-  let stopWatching = (): void => {}
-
-  if (settings.worker) {
-    const create = settings.worker
-    /** Counts takes and losses of the lead: a lead lost while it was being taken starts nothing. */
-    let term = 0
-    leadership = lead(
-      `errand:${name}`,
-      (exclusive) => {
-        const taken = ++term
-        const current = (): boolean => !closeReason && taken === term
-        void dbReady.then(async (db) => {
-          if (!current()) return
-          const stored = (await getMeta(db, PAUSED_KEY)) === true
-          if (!current()) return
-          pool = createPool({ create, size: settings.concurrency, graceMs: settings.grace, startMs: settings.startTimeout })
-          clock = createClock(create)
-          scheduler = startScheduler({
-            db,
-            owner,
-            pool,
-            clock,
-            paused: paused ?? stored,
-            exclusive,
-            concurrency: settings.concurrency,
-            leaseMs: settings.lease,
-            maxStalls: settings.maxStalls,
-            logLimit: settings.logLimit,
-            keep: settings.keep,
-            held,
-            emit: announce,
-          })
-        }).catch((error: unknown) => {
-          // Leading failed (the database is gone): let another tab lead.
-          bus.publish({ type: 'error', error: error as Error })
-          leadership?.release()
-        })
-      },
-      () => {
-        term++
-        void scheduler?.stop()
-        scheduler = undefined
-        clock?.stop()
-      },
-    )
-    stopWatching = watchHeartbeat(() => dbReady.then((db) => getMeta(db, HEARTBEAT_KEY) as Promise<Heartbeat | undefined>), {
-      leaseMs: settings.lease,
-      // Only while this page waits to lead: a leader does not read (nor hold a transaction on) the heartbeat.
-      waiting: () => !closeReason && leadership !== undefined && !leadership.leading,
-      steal: () => leadership?.steal(),
-    })
-  }
+  const runner = settings.worker
+    ? startRunner({
+        name,
+        owner,
+        settings: { ...settings, worker: settings.worker },
+        db: dbReady,
+        closed: () => closeReason !== undefined,
+        paused: () => paused,
+        held,
+        announce,
+        report: (error) => bus.publish({ type: 'error', error }),
+      })
+    : undefined
 
   let shutting: Promise<void> | undefined
   const shutdown = (reason: CloseReason): Promise<void> => (shutting ??= closeFor(reason))
   const closeFor = async (reason: CloseReason): Promise<void> => {
     closeReason = reason
     openQueues.delete(name)
-    await scheduler?.stop().catch(() => {})
+    await runner?.stop()
     held.clear()
     signals.clear()
     // Events still waiting for a payload reach their listeners first, so that their outcomes are acknowledged below.
     await bus.drained()
     await dbReady.then((db) => outcomes.flush(db)).catch(() => {})
-    clock?.stop()
-    stopWatching()
-    leadership?.release()
+    runner?.release()
     closing.abort()
     bus.publish({ type: 'closed', reason })
     bus.close()
@@ -250,7 +202,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
   const handleOf = (record: JobRecord) => createHandle(handleHost, record.id, record.name) as AnyJobHandleOf<J>
 
   const build = (jobName: unknown, payload: unknown, options: unknown, now: number): Built =>
-    buildRecord(jobName, payload, options, now, { defaults: settings.defaults, known: pool?.names, kind: 'cpu' })
+    buildRecord(jobName, payload, options, now, { defaults: settings.defaults, known: runner?.names, kind: 'cpu' })
 
   const insert = async (built: Built[], bodies?: Map<string, ArrayBuffer[]>) => {
     // At once, in the caller's task, as postMessage() would: the app cannot change what it queued.
@@ -276,7 +228,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
       const hold = transfer && apartBytes !== undefined && settings.worker !== undefined
       if (hold) held.hold(record.id, record.payload, apartBytes)
       bus.publish({ type: 'added', job: toJob(hold ? { ...record, payload: undefined } : record) })
-      if (record.kind === 'cpu') scheduler?.wake(record)
+      if (record.kind === 'cpu') runner?.scheduler?.wake(record)
       // It may have aborted while the job was being written.
       const signal = built[i]?.signal
       if (signal) signals.watch(record.id, signal)
@@ -290,7 +242,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
   const setPaused = async (value: boolean): Promise<void> => {
     const db = await database()
     paused = value
-    scheduler?.setPaused(value)
+    runner?.scheduler?.setPaused(value)
     bus.control({ type: 'paused', paused: value })
     await setMeta(db, PAUSED_KEY, value)
     if (!value) network.kick()
@@ -298,7 +250,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
 
   const afterCancel = (record: JobRecord): void => {
     held.drop(record.id)
-    scheduler?.abandon(record.id)
+    runner?.scheduler?.abandon(record.id)
     announce({ type: 'cancelled', job: toJob(record) })
   }
 
@@ -372,7 +324,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
       const { after } = await retryJob(await database(), id, Date.now())
       if (!after) return false
       bus.publish({ type: 'added', job: toJob(after) })
-      if (after.kind === 'cpu') scheduler?.wake(after)
+      if (after.kind === 'cpu') runner?.scheduler?.wake(after)
       else network.kick()
       return true
     },
@@ -382,7 +334,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
       return removed !== undefined
     },
     async clear() {
-      const cancelled = await cancelWaiting(await database(), Date.now(), (id) => scheduler?.runs(id) ?? false)
+      const cancelled = await cancelWaiting(await database(), Date.now(), (id) => runner?.scheduler?.runs(id) ?? false)
       cancelled.forEach(afterCancel)
       return cancelled.length
     },

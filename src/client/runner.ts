@@ -1,0 +1,113 @@
+/**
+ * The leading side of a page's queue. The page that holds the queue's Web Lock runs the
+ * scheduler, the worker pool and the clock; the others watch its heartbeat and steal the lock
+ * from a leader whose beat stopped.
+ */
+import type { QueueMessage } from '../core/events.js'
+import { createClock, type Clock } from '../pool/clock.js'
+import { createPool, type Pool } from '../pool/pool.js'
+import { lead, watchHeartbeat } from '../scheduler/leader.js'
+import { startScheduler, type Scheduler, type SchedulerOptions } from '../scheduler/scheduler.js'
+import { HEARTBEAT_KEY, PAUSED_KEY, type Heartbeat } from '../store/jobs.js'
+import { getMeta } from '../store/reads.js'
+import type { Database } from '../store/schema.js'
+import type { Settings } from './settings.js'
+
+export interface Runner {
+  /** The scheduler, while this page leads. */
+  readonly scheduler: Scheduler | undefined
+  /** The handler names the worker module reported, once a worker started. */
+  readonly names: readonly string[] | undefined
+  /** Stops the scheduler: its last turn writes what finished and gives back what did not start. */
+  stop(): Promise<void>
+  /** Stops leading, or waiting to lead: the lock goes to another tab. */
+  release(): void
+}
+
+export interface RunnerOptions {
+  name: string
+  owner: string
+  settings: Settings & { worker: () => Worker }
+  db: Promise<Database>
+  /** Whether the queue closes or closed. */
+  closed(): boolean
+  /** The paused flag set in this page or heard from another tab, if any: it wins over the stored one. */
+  paused(): boolean | undefined
+  held: SchedulerOptions['held']
+  announce(message: QueueMessage): void
+  report(error: Error): void
+}
+
+export function startRunner(options: RunnerOptions): Runner {
+  const { settings, db: dbReady } = options
+  const create = settings.worker
+  let scheduler: Scheduler | undefined
+  let pool: Pool | undefined
+  let clock: Clock | undefined
+  /** Counts takes and losses of the lead: a lead lost while it was being taken starts nothing. */
+  let term = 0
+  const leadership = lead(
+    `errand:${options.name}`,
+    (exclusive) => {
+      const taken = ++term
+      const current = (): boolean => !options.closed() && taken === term
+      void dbReady
+        .then(async (db) => {
+          if (!current()) return
+          const stored = (await getMeta(db, PAUSED_KEY)) === true
+          if (!current()) return
+          pool = createPool({ create, size: settings.concurrency, graceMs: settings.grace, startMs: settings.startTimeout })
+          clock = createClock(create)
+          scheduler = startScheduler({
+            db,
+            owner: options.owner,
+            pool,
+            clock,
+            paused: options.paused() ?? stored,
+            exclusive,
+            concurrency: settings.concurrency,
+            leaseMs: settings.lease,
+            maxStalls: settings.maxStalls,
+            logLimit: settings.logLimit,
+            keep: settings.keep,
+            held: options.held,
+            emit: options.announce,
+          })
+        })
+        .catch((error: unknown) => {
+          // Leading failed (the database is gone): let another tab lead.
+          options.report(error as Error)
+          leadership.release()
+        })
+    },
+    () => {
+      term++
+      void scheduler?.stop()
+      scheduler = undefined
+      clock?.stop()
+    },
+  )
+  const stopWatching = watchHeartbeat(() => dbReady.then((db) => getMeta(db, HEARTBEAT_KEY) as Promise<Heartbeat | undefined>), {
+    leaseMs: settings.lease,
+    // Only while this page waits to lead: a leader does not read (nor hold a transaction on) the heartbeat.
+    waiting: () => !options.closed() && !leadership.leading,
+    steal: () => leadership.steal(),
+  })
+
+  return {
+    get scheduler() {
+      return scheduler
+    },
+    get names() {
+      return pool?.names
+    },
+    stop: async () => {
+      await scheduler?.stop().catch(() => {})
+    },
+    release() {
+      clock?.stop()
+      stopWatching()
+      leadership.release()
+    },
+  }
+}

@@ -31,13 +31,14 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * a 2xx whose body is not the JSON asked for is not sent again; Retry-After is capped at a day; a
  * send turn that fails is tried again, and a pass that gives up aborts what it has in flight; a
  * job cancelled and retried while its request flies is not sent beside it (7,720 before; shorter
- * setupErrand() messages paid for part of it). Then errand 20,862 (budget 21,000) for the fixes
+ * setupErrand() messages paid for part of it). Then errand 20,993 (budget 21,200) for the fixes
  * on the page: each outcome once per listener, acknowledgements kept through close(), the payload
  * copied at add(), a signal's listener taken off, drain() for requests, a lead lost while it was
  * taken, the service worker's refusal answered by sending from the page, an app's own
  * Idempotency-Key kept, a lapsed lease checked for, replays that skip unlistened states, clear()
  * leaving a job just handed to a worker, a blocked upgrade reported, a pending result() read
- * again when the page meets another (20,458 before).
+ * again when the page meets another (20,458 before; 123 B of it are the lead's own module,
+ * client/runner.ts, split out of queue.ts).
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/
@@ -45,7 +46,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * Bytes of min+gzip; kB below means 1000 bytes.
  */
 export const ENTRIES = [
-  { name: 'errand', file: here('../dist/index.js'), budget: 21_000, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
+  { name: 'errand', file: here('../dist/index.js'), budget: 21_200, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
   { name: 'errand/worker', file: here('../dist/worker.js'), budget: 1_870, target: 3_000 },
   { name: 'errand/sw', file: here('../dist/sw.js'), budget: 8_000, target: 8_000 },
   { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_490, target: 8_000 },

@@ -25,13 +25,13 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * keeps for the first page it meets (add() 1.36× → 1.13× raw strict puts). Then sw 7,714
  * (budget 7,800) for probing the network after a pass found none: one refused request per
  * trigger instead of up to 12, probes taking turns among the next 64 jobs, refusals in a
- * row kept as one entry (7,490 before). Then sw 7,965 (budget 8,000, the target) for fixes found
+ * row kept as one entry (7,490 before). Then sw 7,986 (budget 8,000, the target) for fixes found
  * by reviews: a sender that waited a lease for the send lock waits on while the holder's requests
  * hold unexpired leases; a beforeSend that returns a non-Request or reads the body fails the job;
  * a 2xx whose body is not the JSON asked for is not sent again; Retry-After is capped at a day; a
  * send turn that fails is tried again, and a pass that gives up aborts what it has in flight; a
  * job cancelled and retried while its request flies is not sent beside it (7,720 before; shorter
- * setupErrand() messages paid for part of it). Then errand 20,993 (budget 21,200) for the fixes
+ * setupErrand() messages paid for part of it). Then errand 21,030 (budget 21,200) for the fixes
  * on the page: each outcome once per listener, acknowledgements kept through close(), the payload
  * copied at add(), a signal's listener taken off, drain() for requests, a lead lost while it was
  * taken, the service worker's refusal answered by sending from the page, an app's own

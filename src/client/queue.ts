@@ -158,7 +158,8 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
     ? startRunner({
         name,
         owner,
-        settings: { ...settings, worker: settings.worker },
+        settings,
+        create: settings.worker,
         db: dbReady,
         closed: () => closeReason !== undefined,
         paused: () => paused,

@@ -27,7 +27,9 @@ export interface Runner {
 export interface RunnerOptions {
   name: string
   owner: string
-  settings: Settings & { worker: () => Worker }
+  settings: Settings
+  /** Makes a worker of the pool (`settings.worker`, known to be set). */
+  create: () => Worker
   db: Promise<Database>
   /** Whether the queue closes or closed. */
   closed(): boolean
@@ -39,8 +41,7 @@ export interface RunnerOptions {
 }
 
 export function startRunner(options: RunnerOptions): Runner {
-  const { settings, db: dbReady } = options
-  const create = settings.worker
+  const { settings, create, db: dbReady } = options
   let scheduler: Scheduler | undefined
   let pool: Pool | undefined
   let clock: Clock | undefined

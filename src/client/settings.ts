@@ -100,10 +100,13 @@ export function sameSettings(a: Settings, b: Settings): boolean {
   return canonical(a) === canonical(b)
 }
 
+/** Settings as text: functions by their source, objects with their keys sorted. */
 const canonical = (settings: Settings): string =>
-  JSON.stringify(settings, (_key, value: unknown) =>
-    typeof value === 'function' ? `function ${String(value)}` : value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => (x < y ? -1 : 1))) : value,
-  )
+  JSON.stringify(settings, (_key, value: unknown) => {
+    if (typeof value === 'function') return `function ${String(value)}`
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return value
+    return Object.fromEntries(Object.entries(value).sort(([x], [y]) => (x < y ? -1 : 1)))
+  })
 
 export function checkListOptions(options: unknown): ListQuery {
   if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object { state, name, limit, after, reverse }', options)

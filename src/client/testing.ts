@@ -3,7 +3,7 @@ import type { EventName } from '../core/events.js'
 import type { JobDefinitions } from '../core/registry.js'
 import { checkTimer } from '../core/options.js'
 import { deleteQueue, openQueue, watch } from './queue.js'
-import { NETWORK_ENDS } from './wait.js'
+import { isNetworkEnd, NETWORK_ENDS } from './wait.js'
 import type { Queue, QueueOptions } from './types.js'
 
 /** A queue on a database of its own; `destroy()` closes it and deletes the database. */
@@ -56,7 +56,7 @@ export async function drain(queue: Pick<Queue<never>, 'counts'>, options: { time
     let delayTimer: ReturnType<typeof setTimeout> | undefined
     const stops = [
       ...CHANGES.map((type) => watch(q, type, () => void check())),
-      ...NETWORK_ENDS.map((type) => watch(q, type, (message) => void ('job' in message && message.job.kind === 'network' && check()))),
+      ...NETWORK_ENDS.map((type) => watch(q, type, (message) => void (isNetworkEnd(message) && check()))),
     ]
     const end = (error?: Error): void => {
       stops.forEach((stop) => stop())

@@ -17,6 +17,8 @@ export interface WaitOptions {
 
 /** Outcomes of network jobs: the sender has no `idle` event of its own. */
 export const NETWORK_ENDS: EventName[] = ['completed', 'failed', 'retrying']
+/** Whether an event of NETWORK_ENDS is about a network job (CPU jobs have the scheduler's `idle`). */
+export const isNetworkEnd = (message: QueueMessage): boolean => 'job' in message && message.job.kind === 'network'
 
 /**
  * Resolves once `done(counts)` holds. Counts are read at the start, after the leader's
@@ -49,7 +51,7 @@ export function waitForCounts({ db, bus, done, events, closed, closedError }: Wa
     }
     // Not counted as outcome listeners: waiting is not receiving the outcome.
     for (const type of events) stops.push(bus.on(type, () => void check(), { counted: false, payload: false }))
-    const onNetwork = (message: QueueMessage): void => void ('job' in message && message.job.kind === 'network' && check())
+    const onNetwork = (message: QueueMessage): void => void (isNetworkEnd(message) && check())
     for (const type of NETWORK_ENDS) stops.push(bus.on(type, onNetwork, { counted: false, payload: false }))
     // A page met only now told this one nothing of what it did before (see Bus.onPeer()).
     stops.push(bus.onPeer(() => void check()))

@@ -35,7 +35,7 @@ import { collectTransferables } from '../pool/transferables.js'
 import type { RunOutcome, WorkerReport } from '../pool/protocol.js'
 import { leaseLapsed, renewLeases } from '../store/jobs.js'
 import type { Database } from '../store/schema.js'
-import { pruneBatch, sweepStates, type KeepRule } from '../store/prune.js'
+import { retain, type KeepRule } from '../store/prune.js'
 import { runTurn, type Outcome, type Report, type TurnInput } from '../store/turn.js'
 
 export interface SchedulerOptions {
@@ -338,20 +338,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       void prune().finally(() => (pruneTimer = undefined))
     }, PRUNE_DELAY_MS)
   }
-  const prune = async (): Promise<void> => {
-    try {
-      await sweepStates(db)
-    } catch (error) {
-      emit({ type: 'error', error: error as ErrandError })
-    }
-    for (const [state, rule] of Object.entries(options.keep) as ['completed' | 'failed' | 'cancelled', KeepRule][]) {
-      try {
-        while (!stopping && (await pruneBatch(db, state, rule, Date.now())) > 0) await new Promise((resolve) => setTimeout(resolve))
-      } catch (error) {
-        emit({ type: 'error', error: error as ErrandError })
-      }
-    }
-  }
+  const prune = (): Promise<void> => retain(db, options.keep, () => stopping, (error) => emit({ type: 'error', error: error as ErrandError }))
 
   const abandon = (jobId: string): void => {
     const run = running.get(jobId)

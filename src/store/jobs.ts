@@ -8,7 +8,7 @@ import { ErrandError } from '../core/errors.js'
 import { isFinished, type JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { result, walk } from './idb.js'
-import { getJobs, joinPayloads, markKey, markOf, stillClaimable, stored, unmark, type Mark } from './records.js'
+import { getJobs, joinPayloads, markKey, markOf, markState, stillClaimable, stored, unmark, type Mark } from './records.js'
 import { INDEX, stateRange, type Database, type Tx } from './schema.js'
 import { read, write } from './transact.js'
 
@@ -204,7 +204,10 @@ export function takeUnseen(db: Database, states: ReadonlySet<string>): Promise<J
     const unseen = tx.objectStore('unseen')
     const jobs = tx.objectStore('jobs')
     // Keys come in order: oldest finish time first. Rows of states nobody here listens to are not read.
-    const keys = (await result(unseen.getAllKeys())).filter(([, token]) => !token.includes(' ') || states.has(token.slice(0, token.indexOf(' '))))
+    const keys = (await result(unseen.getAllKeys())).filter((key) => {
+      const state = markState(key)
+      return state === undefined || states.has(state)
+    })
     const rows = await Promise.all(keys.map((key) => result(unseen.get(key)) as Promise<string[]>))
     const records = await Promise.all(rows.map((ids) => getJobs(jobs, ids)))
     const taken: JobRecord[] = []

@@ -57,3 +57,19 @@ export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancel
     return doomed.length
   })
 }
+
+/**
+ * Retention, after jobs settle: sweeps the index of states, then prunes each state its rule
+ * covers, batch by batch, yielding to other work between batches, until `stopped()`. A failed
+ * step is `report`ed and the next one goes on.
+ */
+export async function retain(db: Database, keep: Partial<Record<'completed' | 'failed' | 'cancelled', KeepRule>>, stopped: () => boolean, report: (error: unknown) => void): Promise<void> {
+  await sweepStates(db).catch(report)
+  for (const [state, rule] of Object.entries(keep) as ['completed' | 'failed' | 'cancelled', KeepRule][]) {
+    try {
+      while (!stopped() && (await pruneBatch(db, state, rule, Date.now())) > 0) await new Promise((resolve) => setTimeout(resolve))
+    } catch (error) {
+      report(error)
+    }
+  }
+}

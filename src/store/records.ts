@@ -76,6 +76,9 @@ export function flushMarks(stores: JobStores): void {
  */
 export const markKey = (at: number, state: string): [number, string] => [at, `${state} ${newOwnerId()}`]
 
+/** The state in a mark row's key (see markKey()); undefined for a row that has none. */
+export const markState = ([, token]: [number, string]): string | undefined => (token.includes(' ') ? token.slice(0, token.indexOf(' ')) : undefined)
+
 /** Every mark row of one finish time. */
 export const marksAt = (at: number): IDBKeyRange => IDBKeyRange.bound([at], [at, []])
 

@@ -191,33 +191,34 @@ export async function latency(rep: number, { samples, gapMs }: { samples: number
   }
 }
 
-const scale: { queue: Queue<Jobs> | undefined; raw: RawDb | undefined } = { queue: undefined, raw: undefined }
+/** Case 5's queues, one per size, open side by side so that their claims alternate (machine noise hits both alike). */
+const scale = new Map<number, { queue: Queue<Jobs>; raw?: RawDb }>()
 
-export async function scaleOpen(): Promise<void> {
-  scale.queue = await warmQueue('scale', { concurrency: 1 })
-  await scale.queue.pause()
+export async function scaleOpen(jobs: number): Promise<void> {
+  const queue = await warmQueue(`scale-${jobs}`, { concurrency: 1 })
+  await queue.pause()
+  scale.set(jobs, { queue })
 }
 
-/** Queues `jobs` no-op jobs with addAll() in chunks; returns ms. */
+/** Queues `jobs` no-op jobs with addAll() in chunks, in the queue opened for that size; returns ms. */
 export async function scaleFill(jobs: number, chunk: number): Promise<number> {
-  const queue = scale.queue!
+  const at = scale.get(jobs)!
   const ms = await timed(async () => {
-    for (let done = 0; done < jobs; done += chunk) await queue.addAll(noops(Math.min(chunk, jobs - done), done))
+    for (let done = 0; done < jobs; done += chunk) await at.queue.addAll(noops(Math.min(chunk, jobs - done), done))
   })
   // The baseline claims from the same database: same records, same indexes.
-  scale.raw = await RawDb.attach(`errand:${queue.name}`)
+  at.raw = await RawDb.attach(`errand:${at.queue.name}`)
   return ms
 }
 
 /**
- * One claim each way, in rotating order: errand's, from start() to the first `started`
- * event (then paused again once that job finished), and the raw claim on the same database.
+ * One claim each way from every open queue, in rotating order: errand's, from start() to the
+ * first `started` event (then paused again once that job finished), and the raw claim on the
+ * same database. Figures `errand<N>` and `raw<N>` for N queued.
  */
 export async function scaleClaim(rep: number): Promise<Figures> {
-  const queue = scale.queue!
-  const raw = scale.raw!
   const f: Figures = {}
-  await rotate(rep, [
+  const steps = [...scale].flatMap(([jobs, { queue, raw }]) => [
     async () => {
       const firstId = new Promise<string>((resolve) => {
         const stop = queue.on('started', ({ job }) => {
@@ -229,22 +230,24 @@ export async function scaleClaim(rep: number): Promise<Figures> {
       const start = performance.now()
       const starting = queue.start()
       const id = await firstId
-      f.errand = performance.now() - start
+      f[`errand${jobs}`] = performance.now() - start
       await starting
       await queue.pause()
       await (await queue.job(id))?.result()
       await sleep(20)
     },
-    async () => void (f.raw = await timed(() => raw.claim())),
+    async () => void (f[`raw${jobs}`] = await timed(() => raw!.claim())),
   ])
+  await rotate(rep, steps)
   return f
 }
 
 export async function scaleClose(): Promise<void> {
-  scale.raw?.close()
-  scale.raw = undefined
-  if (scale.queue) await deleteQueue(scale.queue.name)
-  scale.queue = undefined
+  for (const { queue, raw } of scale.values()) {
+    raw?.close()
+    await deleteQueue(queue.name)
+  }
+  scale.clear()
 }
 
 let transferQueue: Queue<Jobs> | undefined

@@ -53,9 +53,10 @@ test('status policy: 503 with Retry-After waits, 400 fails at once with its stat
   expect(second!.at - first!.at).toBeGreaterThanOrEqual(2000)
   expect(await page.evaluate((id) => window.errandNet.get(id), unavailable!.id)).toMatchObject({ state: 'completed', attempt: 2 })
 
-  net.server.fault = { kind: 'status', status: 400, times: 1 }
-  const [bad] = await post(page, `${net.server.url}/b`, 1, fast)
-  expect(await resultOf(page, bad!.id)).toMatchObject({ error: { name: 'JobFailedError', statuses: [400], codes: ['HTTP_STATUS'] } })
+  // Its body says JSON but is not: the job asked for JSON, yet an error response keeps its status policy and its body comes as text.
+  net.server.fault = { kind: 'status', status: 400, times: 1, body: '<h1>Bad request</h1>' }
+  const [bad] = await post(page, `${net.server.url}/b`, 1, { ...fast, responseType: 'json' })
+  expect(await resultOf(page, bad!.id)).toMatchObject({ error: { name: 'JobFailedError', statuses: [400], codes: ['HTTP_STATUS'], bodies: ['<h1>Bad request</h1>'] } })
   expect(net.server.received.filter((r) => r.path === '/b')).toHaveLength(1)
 
   net.server.fault = { kind: 'status', status: 500, times: 2 }

@@ -18,8 +18,8 @@ export interface Received {
 
 export type Fault =
   | { kind: 'none' }
-  /** Answer `status` to the next `times` requests (then normally). */
-  | { kind: 'status'; status: number; times: number; retryAfter?: string }
+  /** Answer `status` to the next `times` requests (then normally), with a JSON content-type and `body` (a JSON error object unless given). */
+  | { kind: 'status'; status: number; times: number; retryAfter?: string; body?: string }
   /** Wait `ms` before answering. */
   | { kind: 'slow'; ms: number }
 

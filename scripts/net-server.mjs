@@ -3,7 +3,7 @@
 // worker process and by `npm run bench`. It records every request
 // (body hashed, multipart files hashed one by one), honours `Idempotency-Key` (a key is
 // committed once; a repeat gets the first answer again), and can be switched to fail:
-// stop listening (connection refused), answer a status N times, answer slowly.
+// stop listening (connection refused), answer a status N times (with a body of the test's), answer slowly.
 import { createHash } from 'node:crypto'
 import { createServer } from 'node:http'
 
@@ -92,7 +92,7 @@ export async function startNetServer() {
     }
     if (fault.kind === 'status' && fault.times > 0) {
       fault.times--
-      return reply(fault.status, JSON.stringify({ error: `fault ${fault.status}` }), fault.retryAfter ? { 'retry-after': fault.retryAfter } : {})
+      return reply(fault.status, fault.body ?? JSON.stringify({ error: `fault ${fault.status}` }), fault.retryAfter ? { 'retry-after': fault.retryAfter } : {})
     }
     const first = key ? answers.get(key) : undefined
     if (first) return reply(first.status, first.body, { 'idempotent-replay': 'true' })

@@ -32,6 +32,7 @@ const VARIANTS = [
   { name: 'B-turn-6idx-1k', workload: 'turn', indexes: ALL, payload: '1k', prefill: true },
   { name: 'C-turn-no-state', workload: 'turn', indexes: ['next', 'due', 'lease', 'key', 'name'], payload: 'int', prefill: true },
   { name: 'H-add-6idx', workload: 'put', indexes: ALL, payload: 'int', extra: true },
+  { name: 'H-add-5idx-no-state', workload: 'put', indexes: ['next', 'due', 'lease', 'key', 'name'], payload: 'int', extra: true },
   { name: 'H-add-queue-5idx', layout: 'queue', workload: 'put', indexes: ['due', 'lease', 'key', 'state', 'name'], payload: 'int', extra: true },
   { name: 'H-add-queue-3idx', layout: 'queue', workload: 'put', indexes: ['due', 'lease', 'key'], payload: 'int', extra: true },
   { name: 'I-lazy-claim-6idx', workload: 'turn', indexes: ALL, payload: 'int', prefill: true, lazy: true, leases: 'batch', extra: true },

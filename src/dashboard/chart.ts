@@ -25,6 +25,8 @@ export class Throughput {
   /** Per second, in a ring of WINDOW slots; `second` says which epoch second a slot holds now. */
   #second = new Float64Array(WINDOW).fill(-1)
   #counts: Record<Outcome, Uint32Array> = { completed: new Uint32Array(WINDOW), failed: new Uint32Array(WINDOW) }
+  /** The outcomes each slot counted (`<outcome> <job id>`): an outcome heard twice (a replay, a backfill after a live event) counts once. */
+  #counted: Set<string>[] = Array.from({ length: WINDOW }, () => new Set())
   #paths: Record<Outcome, SVGPathElement>
   #svg: SVGSVGElement
   #summary: HTMLParagraphElement
@@ -36,17 +38,21 @@ export class Throughput {
     this.element = h('section', { class: 'chart', 'aria-label': 'Throughput' }, this.#svg, this.#summary)
   }
 
-  /** Counts one outcome at the second it happened (ignored outside the window). */
-  record(outcome: Outcome, at: number, now = Date.now()): void {
+  /** Counts job `id`'s outcome at the second it happened, once (ignored outside the window). */
+  record(outcome: Outcome, id: string, at: number, now = Date.now()): void {
     const second = Math.floor(at / 1000)
     const current = Math.floor(now / 1000)
     if (second <= current - WINDOW || second > current) return
     const slot = second % WINDOW
+    const counted = this.#counted[slot]!
     if (this.#second[slot] !== second) {
       this.#second[slot] = second
       this.#counts.completed[slot] = 0
       this.#counts.failed[slot] = 0
+      counted.clear()
     }
+    if (counted.has(`${outcome} ${id}`)) return
+    counted.add(`${outcome} ${id}`)
     this.#counts[outcome][slot]!++
   }
 
@@ -59,7 +65,7 @@ export class Throughput {
       for (let read = 0; read < BACKFILL_MAX; ) {
         const page = await source.list({ state, reverse: true, limit: BACKFILL_PAGE, ...(after ? { after } : {}) })
         if (signal.aborted) return
-        for (const job of page) if (job.finishedAt !== undefined && job.finishedAt >= since && job.finishedAt < until) this.record(state, job.finishedAt, until)
+        for (const job of page) if (job.finishedAt !== undefined && job.finishedAt >= since && job.finishedAt < until) this.record(state, job.id, job.finishedAt, until)
         read += page.length
         if (page.length < BACKFILL_PAGE || page.every((job) => job.createdAt < since)) break
         after = page[page.length - 1]!.id

@@ -22,6 +22,10 @@ export class JobDetails {
   #errors: HTMLOListElement
   #buttons: Record<Action, HTMLButtonElement>
   #job: Job | undefined
+  /** The job the panel is open on, also once it is gone from the store. */
+  #id: string | undefined
+  /** False once the queue closed: every action stays off. */
+  #enabled = true
   /** What the lists show now: unchanged lists are not rebuilt, so an expanded stack stays open. */
   #listed = { id: '', logs: -1, errors: -1, lastError: '' }
 
@@ -56,19 +60,20 @@ export class JobDetails {
 
   /** The job shown, if the panel is open. */
   get id(): string | undefined {
-    return this.element.hidden ? undefined : this.#job?.id
+    return this.element.hidden ? undefined : this.#id
   }
 
-  /** Opens the panel on a job, or says that it is gone. */
-  show(job: Job | undefined, logs: readonly LogLine[], now: number): void {
+  /** Opens the panel on job `id`, or says that it is gone (`job` undefined). */
+  show(id: string, job: Job | undefined, logs: readonly LogLine[], now: number): void {
     this.element.hidden = false
+    this.#id = id
     this.#job = job
     if (!job) {
       text(this.#title, 'Job removed')
       for (const element of [this.#fields, this.#logs, this.#errors, this.#payload]) replace(element)
       this.#listed = { id: '', logs: -1, errors: -1, lastError: '' }
       this.#resultSection.hidden = true
-      Object.values(this.#buttons).forEach((b) => (b.disabled = true))
+      this.#setButtons()
       return
     }
     text(this.#title, job.name)
@@ -118,9 +123,20 @@ export class JobDetails {
         : [h('li', { class: 'none' }, 'No errors.')]),
       )
     this.#listed = { id: job.id, logs: logs.length, errors: job.errors.length, lastError }
-    this.#buttons.retry.disabled = job.state !== 'failed' && job.state !== 'cancelled'
-    this.#buttons.cancel.disabled = !UNFINISHED.includes(job.state)
-    this.#buttons.remove.disabled = false
+    this.#setButtons()
+  }
+
+  /** Turns every action off (the queue closed), or back to what the job allows. */
+  enable(enabled: boolean): void {
+    this.#enabled = enabled
+    this.#setButtons()
+  }
+
+  #setButtons(): void {
+    const state = this.#job?.state
+    this.#buttons.retry.disabled = !this.#enabled || (state !== 'failed' && state !== 'cancelled')
+    this.#buttons.cancel.disabled = !this.#enabled || state === undefined || !UNFINISHED.includes(state)
+    this.#buttons.remove.disabled = !this.#enabled || state === undefined
   }
 
   /** Moves focus into the panel (its heading), for keyboard and screen-reader users. */
@@ -131,5 +147,6 @@ export class JobDetails {
   close(): void {
     this.element.hidden = true
     this.#job = undefined
+    this.#id = undefined
   }
 }

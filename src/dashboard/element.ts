@@ -17,7 +17,7 @@ import type { JobCounts } from '../store/reads.js'
 import { Throughput } from './chart.js'
 import { clearFinished } from './clear.js'
 import { JobDetails, type Action } from './details.js'
-import { h, text } from './dom.js'
+import { h, replace, text } from './dom.js'
 import { buildLayout, type Layout } from './layout.js'
 import { frame, throttle, type Throttled } from './live.js'
 import { adoptStyles } from './styles.js'
@@ -123,6 +123,14 @@ export class ErrandDashboard extends Base {
       }
     })
     this.#renderUnbound()
+    // Set on the element before it was defined (a framework's binding, a lazily loaded chunk): an
+    // own property that hides the setter. Taken through the setter now, as if set after.
+    for (const property of ['pageSize', 'queue'] as const) {
+      if (!Object.hasOwn(this, property)) continue
+      const value: unknown = this[property]
+      delete (this as Partial<this>)[property]
+      ;(this as Record<typeof property, unknown>)[property] = value
+    }
   }
 
   /** The queue shown. Setting another queue rebinds; `null` unbinds (listeners and timers stop). */
@@ -142,8 +150,10 @@ export class ErrandDashboard extends Base {
     this.#queue = queue
     this.#pages = [undefined]
     this.#names.clear()
+    replace(this.#ui.names)
     this.#close(false)
     this.#chart.reset()
+    this.#chart.draw()
     this.#renderUnbound()
     if (this.isConnected) this.#bind()
   }
@@ -191,6 +201,7 @@ export class ErrandDashboard extends Base {
       ticks: 0,
     }
     this.#binding = b
+    this.#enable(true)
     text(this.#ui.title, `Jobs in “${queue.name}”`)
     this.#say('')
     for (const type of EVENTS) b.stops.push(watch(queue, type, (message) => this.#event(b, message)))
@@ -198,6 +209,8 @@ export class ErrandDashboard extends Base {
     b.stops.push(() => clearInterval(tick))
     b.page.request()
     b.counts.request()
+    // Bound again (moved in the DOM, say): counted anew, backfill up to now and live events after.
+    this.#chart.reset()
     this.#chart.draw()
     void this.#chart.backfill(queue, b.since, b.abort.signal).then(() => this.#chart.draw(), report)
   }
@@ -215,8 +228,9 @@ export class ErrandDashboard extends Base {
   /** Events only mark what changed; the next animation frame does the work once. */
   #event(b: Binding, message: QueueMessage): void {
     if (message.type === 'closed') {
-      this.#say(`The queue closed (${message.reason}).`)
       this.#unbind()
+      this.#enable(false)
+      this.#say(`The queue closed (${message.reason}): what is shown is how it was then. Bind an open queue to see it again.`)
       return
     }
     if (message.type === 'progress') {
@@ -224,7 +238,7 @@ export class ErrandDashboard extends Base {
       if (message.jobId === this.#details.id) b.detailsDirty = true
     } else if ('job' in message) {
       const { job } = message
-      if ((message.type === 'completed' || message.type === 'failed') && (job.finishedAt ?? Date.now()) >= b.since) this.#chart.record(message.type, job.finishedAt ?? Date.now())
+      if ((message.type === 'completed' || message.type === 'failed') && (job.finishedAt ?? Date.now()) >= b.since) this.#chart.record(message.type, job.id, job.finishedAt ?? Date.now())
       if (job.id === this.#details.id) b.detailsDirty = true
       this.#learnName(job.name)
       b.dirty = true
@@ -255,6 +269,7 @@ export class ErrandDashboard extends Base {
     if (++b.ticks % RESYNC_EVERY === 0 && document.visibilityState === 'visible') {
       b.page.request()
       b.counts.request()
+      b.details.request() // a job removed elsewhere (another tab, retention) sends no event
     }
   }
 
@@ -262,6 +277,12 @@ export class ErrandDashboard extends Base {
     const after = this.#pages[this.#pages.length - 1]
     const jobs = await b.queue.list({ ...this.#filter, limit: this.#pageSize + 1, reverse: true, ...(after ? { after } : {}) })
     if (b !== this.#binding) return
+    if (jobs.length === 0 && this.#pages.length > 1) {
+      // Every job of this page and older went (cleared, removed, retention): back to the newest.
+      this.#pages = [undefined]
+      b.page.request()
+      return
+    }
     this.#hasOlder = jobs.length > this.#pageSize
     const page = jobs.slice(0, this.#pageSize)
     for (const job of page) this.#learnName(job.name)
@@ -281,7 +302,7 @@ export class ErrandDashboard extends Base {
     if (id === undefined) return
     const [job, logs] = await Promise.all([b.queue.get(id), b.queue.logs(id)])
     if (b !== this.#binding || id !== this.#details.id) return
-    this.#details.show(job, logs, Date.now())
+    this.#details.show(id, job, logs, Date.now())
   }
 
   async #open(id: string, focus: boolean): Promise<void> {
@@ -290,7 +311,7 @@ export class ErrandDashboard extends Base {
     this.#ui.main.classList.add('open')
     this.#table.select(id)
     const job = this.#table.jobs.find((j) => j.id === id)
-    this.#details.show(job, [], Date.now()) // at once from the row; the read below adds logs and fresh fields
+    this.#details.show(id, job, [], Date.now()) // at once from the row; the read below adds logs and fresh fields
     if (focus) this.#details.focus()
     await this.#readDetails(b).catch((error: unknown) => this.#say((error as Error).message))
   }
@@ -340,6 +361,7 @@ export class ErrandDashboard extends Base {
     this.#say('Clearing finished jobs…')
     try {
       const removed = await clearFinished(b.queue, clearing.signal, (n) => {
+        if (clearing.signal.aborted) return
         this.#say(`Clearing finished jobs… ${n} removed.`)
         b.page.request()
         b.counts.request()
@@ -349,7 +371,7 @@ export class ErrandDashboard extends Base {
       this.#say((error as Error).message)
     } finally {
       this.#clearing = undefined
-      this.#ui.clear.disabled = false
+      this.#ui.clear.disabled = this.#binding === undefined
     }
     if (this.#details.id !== undefined) b.details.request()
   }
@@ -369,6 +391,9 @@ export class ErrandDashboard extends Base {
       const last = this.#table.jobs.at(-1)
       if (!last || !this.#hasOlder) return
       this.#pages.push(last.id)
+      // Until that page is read, the rows on screen are the old page's: another click would push the same anchor.
+      this.#hasOlder = false
+      this.#ui.older.disabled = true
     } else if (this.#pages.length > 1) this.#pages.pop()
     this.#binding?.page.request()
   }
@@ -388,7 +413,14 @@ export class ErrandDashboard extends Base {
     this.#table.render([], Date.now())
     this.#renderPager(0)
     this.#ui.older.disabled = true
+    this.#enable(false)
     this.#say('No queue bound: set the element’s `queue` property.')
+  }
+
+  /** The controls that act on the queue: off once it closed, on again when a queue is bound. */
+  #enable(enabled: boolean): void {
+    for (const control of [this.#ui.pause, this.#ui.start, this.#ui.clear]) control.disabled = !enabled
+    this.#details.enable(enabled)
   }
 
   #learnName(name: string): void {

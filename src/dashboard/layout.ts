@@ -50,7 +50,7 @@ export function buildLayout(root: ShadowRoot, chart: HTMLElement, table: HTMLEle
       'header',
       { part: 'header' },
       layout.title,
-      h('div', { role: 'status', 'aria-live': 'polite', 'aria-label': 'Jobs per state' }, h('ul', { class: 'counts', part: 'counts' }, ...items)),
+      h('div', { role: 'group', 'aria-label': 'Jobs per state' }, h('ul', { class: 'counts', part: 'counts' }, ...items)),
     ),
     h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Filters and queue actions' }, state, name, names, layout.pause, layout.start, layout.clear),
     chart,

@@ -112,9 +112,9 @@ test('a NETWORK entry of refusals in a row says how many there were, and follows
   const panel = new JobDetails(() => {}, () => {})
   const refused = (times: number, at: number) => ({ ...job!, errors: [{ name: 'ErrandError', message: 'No response from /api: Failed to fetch', stack: '', code: 'NETWORK', at, times }] })
   const entry = () => panel.element.querySelector('.errors li')!.textContent
-  panel.show(refused(1, 1_000), [], 2_000)
+  panel.show(job!.id, refused(1, 1_000), [], 2_000)
   expect(entry()).not.toContain('×')
-  panel.show(refused(3, 5_000), [], 6_000)
+  panel.show(job!.id, refused(3, 5_000), [], 6_000)
   expect(entry()).toContain('(NETWORK) × 3, latest')
   expect(panel.element.querySelectorAll('.errors li')).toHaveLength(1)
 })
@@ -258,11 +258,33 @@ test('with 10,000 jobs in the store it renders one page of rows and the full cou
   expect(element.pageSize).toBe(50)
   expect(root(element).querySelectorAll('tbody tr')).toHaveLength(50) // no hidden rows either
 
+  const pager = () => root(element).querySelector('nav span')!.textContent
+  // Twice before the page is read: the second click finds Older off, not the same anchor again.
   button(element, 'Older').click()
-  await expect.poll(() => root(element).querySelector('nav span')!.textContent).toBe('Page 2 · jobs 51–100')
+  button(element, 'Older').click()
+  await expect.poll(pager).toBe('Page 2 · jobs 51–100')
+  await sleep(600) // a second page read would have come by now
+  expect(pager()).toBe('Page 2 · jobs 51–100')
   expect(rows(element)).toHaveLength(50)
   button(element, 'Newer').click()
-  await expect.poll(() => root(element).querySelector('nav span')!.textContent).toBe('Page 1 · jobs 1–50')
+  await expect.poll(pager).toBe('Page 1 · jobs 1–50')
+})
+
+test('on a later page when every job on it and older goes, it shows the first page again', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const [oldest, older, newest] = await queue.addAll(['a', 'b', 'c'].map((payload) => ({ name: 'echo' as const, payload })))
+  const element = mount(queue)
+  element.pageSize = 2
+  const pager = () => root(element).querySelector('nav span')!.textContent
+  await expect.poll(pager).toBe('Page 1 · jobs 1–2')
+  button(element, 'Older').click()
+  await expect.poll(pager).toBe('Page 2 · jobs 3–3')
+  await Promise.all([oldest!, older!].map((job) => queue.remove(job.id)))
+  await expect.poll(pager, { timeout: 8_000 }).toBe('Page 1 · jobs 1–1')
+  expect(rows(element).map((row) => row.cells[0]!.firstChild!.textContent)).toEqual(['echo'])
+  expect(button(element, 'Newer').disabled).toBe(true)
+  expect(await queue.get(newest!.id)).toBeDefined()
 })
 
 test('the keyboard reaches a row with Tab, moves with the arrow keys, opens details with Enter and closes them with Escape', async () => {
@@ -331,6 +353,85 @@ test('unbinding (queue = null) and disconnecting stop the updates', async () => 
   expect(rows(element)).toHaveLength(2)
   document.body.append(element) // connected again: bound again, and caught up
   await expect.poll(() => rows(element).length).toBe(3)
+})
+
+test('a queue set on the element before the element was defined is taken when it is (a framework binding, a lazily loaded chunk)', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  await queue.add('noop', undefined)
+  const element = document.createElement('errand-dashboard-late') as ErrandDashboard
+  element.queue = queue // an own property of a plain HTMLElement for now
+  element.pageSize = 10
+  document.body.append(element)
+  mounted.push(element)
+  defineDashboard('errand-dashboard-late')
+  expect(element.queue).toBe(queue)
+  expect(element.pageSize).toBe(10)
+  await expect.poll(() => shown(element)).toEqual([['noop', 'queued']])
+})
+
+test('the chart counts each outcome once: after the element moves in the page, and after outcomes are replayed to a listener added later', async () => {
+  const queue = testQueue()
+  const element = mount(queue)
+  const summary = () => root(element).querySelector('.chart p')!.textContent
+  const jobs = await queue.addAll([1, 2, 3].map((a) => ({ name: 'add' as const, payload: { a, b: 1 } })))
+  await Promise.all(jobs.map((job) => job.result()))
+  await expect.poll(summary).toMatch(/^Last 5 min: 3 completed, 0 failed/)
+
+  const replayed: string[] = []
+  queue.on('completed', ({ job }) => replayed.push(job.id)) // the three outcomes nobody heard come again, to the dashboard too
+  await expect.poll(() => replayed).toHaveLength(3)
+  await sleep(300)
+  expect(summary()).toMatch(/^Last 5 min: 3 completed, 0 failed/)
+
+  element.remove()
+  document.body.append(element) // bound again: counted anew from the store
+  await sleep(300)
+  await expect.poll(summary).toMatch(/^Last 5 min: 3 completed, 0 failed/)
+})
+
+test('the details of a job removed elsewhere say so within a few seconds, and Escape still closes them', async () => {
+  const queue = testQueue()
+  const element = mount(queue)
+  const job = await queue.add('noop', undefined)
+  await job.result()
+  await expect.poll(() => shown(element)).toEqual([['noop', 'completed']])
+  rows(element)[0]!.click()
+  await expect.poll(() => details(element).querySelector('h3')!.textContent).toBe('noop')
+  await queue.remove(job.id) // a finished job, as another tab or retention would remove it: no event
+  await expect.poll(() => details(element).querySelector('h3')!.textContent, { timeout: 8_000 }).toBe('Job removed')
+  expect(['Retry', 'Cancel', 'Remove'].map((label) => button(element, label).disabled)).toEqual([true, true, true])
+  details(element).querySelector('h3')!.focus()
+  await userEvent.keyboard('{Escape}')
+  expect(details(element).hidden).toBe(true)
+})
+
+test('bound to another queue, the name suggestions are that queue\'s only', async () => {
+  const first = testQueue()
+  const second = testQueue()
+  await Promise.all([first.pause(), second.pause()])
+  await first.add('add', { a: 1, b: 1 })
+  await second.add('echo', 'x')
+  const element = mount(first)
+  const names = () => [...root(element).querySelectorAll('datalist option')].map((option) => option.getAttribute('value'))
+  await expect.poll(names).toEqual(['add'])
+  element.queue = second
+  await expect.poll(names).toEqual(['echo'])
+  element.queue = first
+  await expect.poll(names).toEqual(['add'])
+})
+
+test('once its queue closes, the dashboard says so and its actions are off', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const element = mount(queue)
+  await queue.add('noop', undefined)
+  await expect.poll(() => rows(element).length).toBe(1)
+  rows(element)[0]!.click()
+  await expect.poll(() => button(element, 'Cancel').disabled).toBe(false)
+  await queue.close()
+  await expect.poll(() => root(element).querySelector('[role="status"].status')!.textContent).toMatch(/^The queue closed \(closed\)/)
+  expect(['Pause', 'Start', 'Clear finished', 'Retry', 'Cancel', 'Remove'].map((label) => button(element, label).disabled)).toEqual([true, true, true, true, true, true])
 })
 
 test('rejects a value that is not a queue', () => {

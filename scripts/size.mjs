@@ -38,7 +38,11 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * Idempotency-Key kept, a lapsed lease checked for, replays that skip unlistened states, clear()
  * leaving a job just handed to a worker, a blocked upgrade reported, a pending result() read
  * again when the page meets another (20,458 before; 123 B of it are the lead's own module,
- * client/runner.ts, split out of queue.ts).
+ * client/runner.ts, split out of queue.ts). Then worker 1,947 (budget 2,000, under its 3,000
+ * target) for three fixes of a review: serveJobs() called twice throws instead of running every
+ * job twice, a result holding an ImageBitmap, OffscreenCanvas, MessagePort or stream (movable,
+ * not storable) fails in the worker saying what to return, and a thrown value that cannot be
+ * read still ends its run (1,785 before).
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/
@@ -47,7 +51,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  */
 export const ENTRIES = [
   { name: 'errand', file: here('../dist/index.js'), budget: 21_200, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
-  { name: 'errand/worker', file: here('../dist/worker.js'), budget: 1_870, target: 3_000 },
+  { name: 'errand/worker', file: here('../dist/worker.js'), budget: 2_000, target: 3_000 },
   { name: 'errand/sw', file: here('../dist/sw.js'), budget: 8_000, target: 8_000 },
   { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_490, target: 8_000 },
 ]

@@ -8,6 +8,8 @@ import type { JobContext, JobDefinitions, JobHandler } from '../core/registry.js
 import type { FromWorker, RunOutcome, RunRequest, SerializedError, ToWorker, WorkerReport } from './protocol.js'
 import { collectTransferables } from './transferables.js'
 
+let served = false
+
 /** Progress is sent at most this often per job (the last value always arrives). */
 const PROGRESS_INTERVAL_MS = 100
 /** Reports are batched for at most this long. */
@@ -41,6 +43,10 @@ interface Scope {
  * serveJobs(jobs)
  */
 export function serveJobs(jobs: JobDefinitions): void {
+  // A second listener would run every job twice (or fail the names only the other registry has).
+  // A plain Error: the page reports it as the worker's crash (WORKER_CRASHED), and ErrandError would weigh on every worker.
+  if (served) throw new Error('errand: serveJobs() was called twice in this worker; call it once, with every handler.')
+  served = true
   // Null prototype: a job named "constructor" or "__proto__" finds nothing inherited.
   const registry: Record<string, JobHandler> = Object.assign(Object.create(null) as Record<string, JobHandler>, jobs)
   const names = Object.keys(registry).filter((name) => typeof registry[name] === 'function')
@@ -96,10 +102,14 @@ export function serveJobs(jobs: JobDefinitions): void {
     }
   }
 
-  const done = (runId: number, outcome: RunOutcome): void => {
+  const done = (runId: number, ran: RunOutcome): void => {
+    const transfer = ran.ok ? collectTransferables(ran.result) : []
+    // Movable, but not storable: the page could take it, IndexedDB could not keep it.
+    const kept = transfer.find((item) => !(item instanceof ArrayBuffer))
+    const outcome = kept === undefined ? ran : failure({ name: 'DataCloneError', code: 'DATA_CLONE', message: `IndexedDB cannot keep the ${kept.constructor.name} in the job's result: return a Blob or an ArrayBuffer.`, stack: '' })
     const message: FromWorker = { errand: 'done', runId, outcome }
     try {
-      post(message, outcome.ok ? collectTransferables(outcome.result) : [])
+      post(message, outcome.ok ? transfer : [])
     } catch {
       try {
         // A buffer that cannot be moved (a WebAssembly memory's) is copied instead; nothing was moved by the failed post.
@@ -112,7 +122,10 @@ export function serveJobs(jobs: JobDefinitions): void {
 
   scope.addEventListener('message', ({ data }) => {
     if (data?.errand === 'run') {
-      void run(data).then((outcome) => done(data.runId, outcome))
+      // A thrown value that cannot even be read (a revoked Proxy) still ends the run.
+      void run(data)
+        .catch(() => failure({ name: 'Error', message: 'The handler threw a value that cannot be read.', stack: '' }))
+        .then((outcome) => done(data.runId, outcome))
     } else if (data?.errand === 'abort') {
       const error = new Error(data.reason === 'timeout' ? `The job timed out after ${data.timeout} ms.` : 'The job was cancelled.')
       error.name = data.reason === 'timeout' ? 'JobTimeoutError' : 'JobCancelledError'

@@ -199,7 +199,8 @@ export function setupErrand(options: ServiceWorkerOptions = {}): void {
   }
   /** Resolves with whether every queue was sent through (throws otherwise: the sync event is retried). */
   const replayAll = async (inSync = false): Promise<boolean> => {
-    const results = await Promise.all((await knownQueues()).map((name) => replay(name, inSync).catch(() => ({ offline: true, nextDueAt: undefined }))))
+    // A queue that cannot be sent through (its database fails to open, say) waits like an offline one; the console says why.
+    const results = await Promise.all((await knownQueues()).map((name) => replay(name, inSync).catch((error: unknown) => (console.error(error), { offline: true, nextDueAt: undefined }))))
     return results.every((r) => !r.offline)
   }
 
@@ -241,7 +242,7 @@ export function setupErrand(options: ServiceWorkerOptions = {}): void {
       )
     }
   })
-  scope.addEventListener('activate', () => void replayAll().catch(() => {}))
+  scope.addEventListener('activate', () => void replayAll().catch(console.error))
   // Start-up: jobs left by a service worker that was stopped, or added while none ran.
-  void replayAll().catch(() => {})
+  void replayAll().catch(console.error)
 }

@@ -10,6 +10,7 @@ import { fixtureWorker } from './helpers.js'
 
 const MiB = 1024 * 1024
 const lateWorker = () => new Worker(new URL('./fixtures/late.worker.ts', import.meta.url), { type: 'module' })
+const twiceWorker = () => new Worker(new URL('./fixtures/twice.worker.ts', import.meta.url), { type: 'module' })
 
 const pools: Pool[] = []
 const clocks: Clock[] = []
@@ -66,6 +67,26 @@ test('a result that cannot be cloned fails that run with DATA_CLONE and the work
   const failed = await workers.run(task('unclonableResult')).outcome
   expect(failed).toMatchObject({ ok: false, error: { name: 'DataCloneError', code: 'DATA_CLONE', message: expect.stringContaining("The job's result cannot be sent to the page") } })
   await expect(workers.run(task('workerId')).outcome).resolves.toEqual(first)
+})
+
+test('a result that can move to the page but not be stored (an ImageBitmap) fails that run with DATA_CLONE, saying what to return instead', async () => {
+  const workers = pool()
+  const failed = await workers.run(task('bitmapResult')).outcome
+  expect(failed).toMatchObject({ ok: false, error: { code: 'DATA_CLONE', message: expect.stringMatching(/IndexedDB cannot keep the ImageBitmap in the job's result: return a Blob/) } })
+})
+
+test('a handler that throws a value nothing can read (a revoked Proxy) fails its run; the worker stays', async () => {
+  const workers = pool()
+  const first = await workers.run(task('workerId')).outcome
+  const failed = await Promise.race([workers.run(task('throwsUnreadable')).outcome, new Promise((resolve) => setTimeout(() => resolve('no outcome within 3 s'), 3000))])
+  expect(failed).toMatchObject({ ok: false, error: { message: 'The handler threw a value that cannot be read.' } })
+  await expect(workers.run(task('workerId')).outcome).resolves.toEqual(first)
+})
+
+test('a worker module that calls serveJobs() twice fails its runs with an error that says so', async () => {
+  const workers = pool(twiceWorker)
+  const failed = await workers.run(task('first')).outcome
+  expect(failed).toMatchObject({ ok: false, error: { code: 'WORKER_CRASHED', message: expect.stringContaining('serveJobs() was called twice in this worker') } })
 })
 
 test('a `done` or a report about a run the worker does not hold is ignored, also when that run is live on another worker', async () => {

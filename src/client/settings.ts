@@ -109,10 +109,10 @@ const canonical = (settings: Settings): string =>
   })
 
 export function checkListOptions(options: unknown): ListQuery {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object { state, name, limit, after, reverse }', options)
-  checkKeys('', options, ['state', 'name', 'limit', 'after', 'reverse'])
-  const { state, name, limit, after, reverse } = options as Record<string, unknown>
-  const query: ListQuery = { limit: limit === undefined ? 100 : checkInteger('limit', limit, 1), reverse: reverse === true }
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object { state, name, limit, after, reverse, largePayloads }', options)
+  checkKeys('', options, ['state', 'name', 'limit', 'after', 'reverse', 'largePayloads'])
+  const { state, name, limit, after, reverse, largePayloads } = options as Record<string, unknown>
+  const query: ListQuery = { limit: limit === undefined ? 100 : checkInteger('limit', limit, 1), reverse: reverse === true, largePayloads: largePayloads !== false }
   if (state !== undefined) {
     if (!JOB_STATES.includes(state as JobState)) throw invalidOption('state', `one of ${JOB_STATES.join(', ')}`, state)
     query.state = state as JobState
@@ -123,5 +123,6 @@ export function checkListOptions(options: unknown): ListQuery {
     query.after = after
   }
   if (reverse !== undefined && typeof reverse !== 'boolean') throw invalidOption('reverse', 'a boolean', reverse)
+  if (largePayloads !== undefined && typeof largePayloads !== 'boolean') throw invalidOption('largePayloads', 'a boolean', largePayloads)
   return query
 }

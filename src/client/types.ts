@@ -163,6 +163,11 @@ export interface ListOptions {
   after?: string
   /** Newest first. @default false */
   reverse?: boolean
+  /**
+   * False: a job whose payload is stored apart (256 KiB of buffers or more) comes with `payload`
+   * undefined, and nothing of it is read. For listings that show no payloads. @default true
+   */
+  largePayloads?: boolean
 }
 
 /** One item of `queue.addAll()`. */

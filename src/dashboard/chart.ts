@@ -17,7 +17,7 @@ type Outcome = 'completed' | 'failed'
 
 /** The part of a queue the chart reads. */
 export interface ChartSource {
-  list(options: { state: Outcome; reverse: true; limit: number; after?: string }): Promise<readonly Job[]>
+  list(options: { state: Outcome; reverse: true; limit: number; after?: string; largePayloads: false }): Promise<readonly Job[]>
 }
 
 export class Throughput {
@@ -63,7 +63,7 @@ export class Throughput {
       let after: string | undefined
       // Newest first by creation; a job created long before it finished may be missed past the first page older than the window.
       for (let read = 0; read < BACKFILL_MAX; ) {
-        const page = await source.list({ state, reverse: true, limit: BACKFILL_PAGE, ...(after ? { after } : {}) })
+        const page = await source.list({ state, reverse: true, limit: BACKFILL_PAGE, largePayloads: false, ...(after ? { after } : {}) })
         if (signal.aborted) return
         for (const job of page) if (job.finishedAt !== undefined && job.finishedAt >= since && job.finishedAt < until) this.record(state, job.id, job.finishedAt, until)
         read += page.length

@@ -13,7 +13,7 @@ import type { Job, JobState } from '../core/job.js'
 const BATCH = 100
 
 export interface ClearTarget {
-  list(options: { state: JobState; limit: number }): Promise<readonly Job[]>
+  list(options: { state: JobState; limit: number; largePayloads: false }): Promise<readonly Job[]>
   remove(id: string): Promise<boolean>
 }
 
@@ -23,7 +23,7 @@ export async function clearFinished(queue: ClearTarget, signal: AbortSignal, onP
   for (const state of ['completed', 'failed', 'cancelled'] as const) {
     for (;;) {
       if (signal.aborted) return removed
-      const page = await queue.list({ state, limit: BATCH })
+      const page = await queue.list({ state, limit: BATCH, largePayloads: false })
       if (page.length === 0) break
       const results = await Promise.all(page.map((job) => queue.remove(job.id)))
       const count = results.filter(Boolean).length

@@ -275,7 +275,7 @@ export class ErrandDashboard extends Base {
 
   async #readPage(b: Binding): Promise<void> {
     const after = this.#pages[this.#pages.length - 1]
-    const jobs = await b.queue.list({ ...this.#filter, limit: this.#pageSize + 1, reverse: true, ...(after ? { after } : {}) })
+    const jobs = await b.queue.list({ ...this.#filter, limit: this.#pageSize + 1, reverse: true, largePayloads: false, ...(after ? { after } : {}) })
     if (b !== this.#binding) return
     if (jobs.length === 0 && this.#pages.length > 1) {
       // Every job of this page and older went (cleared, removed, retention): back to the newest.

@@ -56,11 +56,13 @@ export interface ListQuery {
   after?: string
   /** Newest first. */
   reverse: boolean
+  /** Read the payloads kept apart (store `payloads`). */
+  largePayloads: boolean
 }
 
 /** A page of jobs ordered by creation (ids sort by time), filtered by state and/or name through an index. */
 export function listJobs(db: Database, query: ListQuery): Promise<JobRecord[]> {
-  const { state, name, limit, after, reverse } = query
+  const { state, name, limit, after, reverse, largePayloads } = query
   return read(db, ['jobs', 'payloads'], 'Could not list jobs.', async (tx) => {
     const store = tx.objectStore('jobs')
     const direction = reverse ? 'prev' : 'next'
@@ -81,7 +83,7 @@ export function listJobs(db: Database, query: ListQuery): Promise<JobRecord[]> {
         return jobs.length >= limit
       })
     }
-    await joinPayloads(tx.objectStore('payloads'), jobs)
+    if (largePayloads) await joinPayloads(tx.objectStore('payloads'), jobs)
     return jobs
   })
 }

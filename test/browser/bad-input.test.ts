@@ -119,6 +119,7 @@ test('list() refuses malformed filters with INVALID_OPTION', async () => {
   await expect(queue.list({ limit: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
   await expect(queue.list({ after: 7 as never })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
   await expect(queue.list(null as never)).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+  await expect(queue.list({ largePayloads: 'no' as never })).rejects.toThrow('Expected `largePayloads` to be a boolean')
 })
 
 test('add() with an already aborted signal rejects with JOB_CANCELLED and writes nothing', async () => {

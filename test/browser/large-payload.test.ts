@@ -58,6 +58,9 @@ test('a payload with 256 KiB of buffers is kept apart from its record: the handl
   expect(sumOf(await big.get())).toBe(expected)
   const listed = await queue.list({ name: 'digest' })
   expect(listed.map(sumOf)).toEqual([expected, byteSum(pattern(4 * KiB, 3))])
+  // A listing that shows no payloads (the dashboard's) leaves the one kept apart unread; the inline one comes as it is.
+  const light = await queue.list({ name: 'digest', largePayloads: false })
+  expect(light.map((job) => (job.payload as { buffer: ArrayBuffer } | undefined)?.buffer.byteLength)).toEqual([undefined, 4 * KiB])
 
   await queue.remove(big.id)
   expect(await stored(queue.name, big.id)).toEqual({ record: undefined, payload: undefined })

@@ -33,6 +33,16 @@ const button = (element: ErrandDashboard, label: string) => [...root(element).qu
 const details = (element: ErrandDashboard) => root(element).querySelector('aside')!
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** A paused queue with one `noop` job queued, and a dashboard on it that shows that job. */
+async function mountWithOneQueued() {
+  const queue = testQueue()
+  await queue.pause()
+  const element = mount(queue)
+  await queue.add('noop', undefined)
+  await expect.poll(() => rows(element).length).toBe(1)
+  return { queue, element }
+}
+
 test('counts and rows follow jobs live as they are added, run and complete, and a progress bar moves', async () => {
   const queue = testQueue()
   await queue.pause()
@@ -332,11 +342,7 @@ test('watching a queue does not acknowledge outcomes: a completion is still repl
 })
 
 test('unbinding (queue = null) and disconnecting stop the updates', async () => {
-  const queue = testQueue()
-  await queue.pause()
-  const element = mount(queue)
-  await queue.add('noop', undefined)
-  await expect.poll(() => rows(element).length).toBe(1)
+  const { queue, element } = await mountWithOneQueued()
 
   element.queue = null
   expect(rows(element)).toHaveLength(0)
@@ -422,11 +428,7 @@ test('bound to another queue, the name suggestions are that queue\'s only', asyn
 })
 
 test('once its queue closes, the dashboard says so and its actions are off', async () => {
-  const queue = testQueue()
-  await queue.pause()
-  const element = mount(queue)
-  await queue.add('noop', undefined)
-  await expect.poll(() => rows(element).length).toBe(1)
+  const { queue, element } = await mountWithOneQueued()
   rows(element)[0]!.click()
   await expect.poll(() => button(element, 'Cancel').disabled).toBe(false)
   await queue.close()

@@ -42,7 +42,11 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * target) for three fixes of a review: serveJobs() called twice throws instead of running every
  * job twice, a result holding an ImageBitmap, OffscreenCanvas, MessagePort or stream (movable,
  * not storable) fails in the worker saying what to return, and a thrown value that cannot be
- * read still ends its run (1,785 before).
+ * read still ends its run (1,785 before). Then worker 2,087 (budget 2,200): a thrown error's
+ * causes (`cause`, AggregateError's `errors`) follow its stack, and its message and stack are cut
+ * at 10,000 characters, as log lines are (every attempt's error is kept and rewritten with its job).
+ * sw stays at 7,998 with isErrandError() also true for subclasses and HttpStatusError: shorter
+ * messages in setupErrand() and the send turn paid for it.
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/
@@ -51,7 +55,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  */
 export const ENTRIES = [
   { name: 'errand', file: here('../dist/index.js'), budget: 21_200, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
-  { name: 'errand/worker', file: here('../dist/worker.js'), budget: 2_000, target: 3_000 },
+  { name: 'errand/worker', file: here('../dist/worker.js'), budget: 2_200, target: 3_000 },
   { name: 'errand/sw', file: here('../dist/sw.js'), budget: 8_000, target: 8_000 },
   { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_490, target: 8_000 },
 ]

@@ -270,7 +270,8 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
       if (!Array.isArray(input)) throw invalidOption('items', 'an array of { name, payload, options }', input)
       const items: readonly AddAllItem<J>[] = input
       const now = Date.now()
-      const built = items.map((item, i) => {
+      // Array.from, not map(): a hole of a sparse array is an item (undefined), refused as such.
+      const built = Array.from(items, (item, i) => {
         if (typeof item !== 'object' || item === null) throw invalidOption(`items[${i}]`, 'an object { name, payload, options }', item)
         checkKeys(`items[${i}].`, item, ['name', 'payload', 'options'])
         return build(item.name, item.payload, item.options, now)

@@ -1,7 +1,7 @@
 import { ErrandError } from '../core/errors.js'
 import type { EventName } from '../core/events.js'
 import type { JobDefinitions } from '../core/registry.js'
-import { checkTimer } from '../core/options.js'
+import { checkKeys, checkTimer, invalidOption } from '../core/options.js'
 import { deleteQueue, openQueue, watch } from './queue.js'
 import { isNetworkEnd, NETWORK_ENDS } from './wait.js'
 import type { Queue, QueueOptions } from './types.js'
@@ -48,6 +48,8 @@ const CHANGES: EventName[] = ['idle', 'cancelled']
  * @example await drain(queue)
  */
 export async function drain(queue: Pick<Queue<never>, 'counts'>, options: { timeout?: number } = {}): Promise<void> {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object { timeout }', options)
+  checkKeys('', options, ['timeout'])
   const timeout = options.timeout === undefined ? 10_000 : checkTimer('timeout', options.timeout, 1)
   const q = queue
   await new Promise<void>((resolve, reject) => {
@@ -57,6 +59,8 @@ export async function drain(queue: Pick<Queue<never>, 'counts'>, options: { time
     const stops = [
       ...CHANGES.map((type) => watch(q, type, () => void check())),
       ...NETWORK_ENDS.map((type) => watch(q, type, (message) => void (isNetworkEnd(message) && check()))),
+      // Nothing more will happen: say so now, not when the timeout comes.
+      watch(q, 'closed', (message) => end(new ErrandError('QUEUE_CLOSED', `drain(): the queue closed (${message.reason}) before it drained.`))),
     ]
     const end = (error?: Error): void => {
       stops.forEach((stop) => stop())

@@ -124,20 +124,21 @@ export class UnrecoverableError extends ErrandError {
   }
 }
 
-function hasName(value: unknown, names: readonly string[]): boolean {
-  return typeof value === 'object' && value !== null && names.includes((value as { name?: unknown }).name as string)
+/** An instance of `type` (a subclass too, such as your own of UnrecoverableError), or a copy named like one that lost its prototype crossing a thread. */
+function is(value: unknown, type: abstract new (...args: never[]) => Error, names: readonly string[]): boolean {
+  return value instanceof type || (typeof value === 'object' && value !== null && names.includes((value as { name?: unknown }).name as string))
 }
 
-const ERRAND_ERROR_NAMES = ['ErrandError', 'JobFailedError', 'JobTimeoutError', 'JobCancelledError', 'StorageError', 'UnrecoverableError']
+const ERRAND_ERROR_NAMES = ['ErrandError', 'JobFailedError', 'JobTimeoutError', 'JobCancelledError', 'StorageError', 'UnrecoverableError', 'HttpStatusError']
 
 /** True for any errand error, also one that lost its prototype crossing a thread. */
-export const isErrandError = (value: unknown): value is ErrandError => hasName(value, ERRAND_ERROR_NAMES)
+export const isErrandError = (value: unknown): value is ErrandError => is(value, ErrandError, ERRAND_ERROR_NAMES)
 /** True for {@link JobFailedError} and its subclass {@link JobTimeoutError}. */
-export const isJobFailedError = (value: unknown): value is JobFailedError => hasName(value, ['JobFailedError', 'JobTimeoutError'])
-export const isJobTimeoutError = (value: unknown): value is JobTimeoutError => hasName(value, ['JobTimeoutError'])
-export const isJobCancelledError = (value: unknown): value is JobCancelledError => hasName(value, ['JobCancelledError'])
-export const isStorageError = (value: unknown): value is StorageError => hasName(value, ['StorageError'])
-export const isUnrecoverableError = (value: unknown): value is UnrecoverableError => hasName(value, ['UnrecoverableError'])
+export const isJobFailedError = (value: unknown): value is JobFailedError => is(value, JobFailedError, ['JobFailedError', 'JobTimeoutError'])
+export const isJobTimeoutError = (value: unknown): value is JobTimeoutError => is(value, JobTimeoutError, ['JobTimeoutError'])
+export const isJobCancelledError = (value: unknown): value is JobCancelledError => is(value, JobCancelledError, ['JobCancelledError'])
+export const isStorageError = (value: unknown): value is StorageError => is(value, StorageError, ['StorageError'])
+export const isUnrecoverableError = (value: unknown): value is UnrecoverableError => is(value, UnrecoverableError, ['UnrecoverableError'])
 
 /** An error as plain data, the way it crosses threads and is stored. */
 export interface SerializedError {

@@ -141,7 +141,7 @@ export function promote(record: JobRecord): JobRecord {
  * (a claim not written yet is checked against `claims` alone, see store/turn.ts).
  */
 export function retry(record: JobRecord, now: number): JobRecord {
-  const { finishedAt: _finishedAt, result: _result, unseenAt: _unseenAt, ...rest } = record
+  const { finishedAt: _finishedAt, startedAt: _startedAt, result: _result, unseenAt: _unseenAt, ...rest } = record
   const back: JobRecord = { ...rest, state: 'queued', attempt: 0, claims: record.claims + 1, stalls: 0, progress: 0, runAt: now }
   if (record.key !== undefined) back.activeKey = record.key
   return back

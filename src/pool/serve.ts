@@ -14,11 +14,13 @@ let served = false
 const PROGRESS_INTERVAL_MS = 100
 /** Reports are batched for at most this long. */
 const FLUSH_INTERVAL_MS = 50
-const MAX_LOG_LINE = 10_000
+/** Characters kept of a log line, and of a thrown error's message and of its stack (every attempt's error is kept, and rewritten with its job). */
+const MAX_TEXT = 10_000
 
 /**
  * Declares the job handlers of a worker module. An identity function that carries
- * types: the page imports `typeof jobs` with `import type`, never the code.
+ * types: the page imports `typeof jobs` with `import type`, never the code. No handler may be
+ * named `request`: that name is the network jobs' (`queue.request()`).
  * @example
  * export const jobs = defineJobs({
  *   async thumbnail(input: { file: Blob; size: number }, ctx) {
@@ -27,7 +29,7 @@ const MAX_LOG_LINE = 10_000
  *   },
  * })
  */
-export function defineJobs<const J extends JobDefinitions>(jobs: J): J {
+export function defineJobs<const J extends JobDefinitions & { request?: never }>(jobs: J): J {
   return jobs
 }
 
@@ -93,7 +95,7 @@ export function serveJobs(jobs: JobDefinitions): void {
     try {
       return { ok: true, result: await handler(request.payload, ctx) }
     } catch (error) {
-      return failure(serializeError(error))
+      return failure(thrown(error))
     } finally {
       controllers.delete(request.runId)
       progress.end()
@@ -149,6 +151,25 @@ function failure(error: SerializedError): RunOutcome {
   return { ok: false, error }
 }
 
+/** What a handler threw, as data: its causes (`cause`, an AggregateError's `errors`) follow its stack, and long texts are cut. */
+function thrown(error: unknown): SerializedError {
+  const out = serializeError(error)
+  return { ...out, message: cut(out.message), stack: cut(out.stack + causes(error, 1)) }
+}
+
+function causes(error: unknown, depth: number): string {
+  if (depth > 3 || typeof error !== 'object' || error === null) return ''
+  const inner = [...('cause' in error ? [error.cause] : []), ...(error instanceof AggregateError ? error.errors : [])]
+  return inner
+    .map((cause) => {
+      const { name, message, stack } = serializeError(cause)
+      return `\nCaused by: ${stack || `${name}: ${message}`}${causes(cause, depth + 1)}`
+    })
+    .join('')
+}
+
+const cut = (text: string): string => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}… (${text.length - MAX_TEXT} more characters)` : text)
+
 function throttledProgress(runId: number, push: (report: WorkerReport) => void) {
   let last = 0
   let pending: number | undefined
@@ -189,5 +210,5 @@ function formatLog(args: unknown[]): string {
       }
     })
     .join(' ')
-  return text.length > MAX_LOG_LINE ? `${text.slice(0, MAX_LOG_LINE)}… (${text.length - MAX_LOG_LINE} more characters)` : text
+  return cut(text)
 }

@@ -74,7 +74,7 @@ const PROBE_WINDOW = 64
  */
 export function sendTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
   const { owner, now, leaseMs, maxStalls, limit, mine, outcomes, started, release } = input
-  return write(db, ['jobs', 'meta', 'unseen', 'bodies'], 'relaxed', 'Could not record and claim network jobs.', async (tx) => {
+  return write(db, ['jobs', 'meta', 'unseen', 'bodies'], 'relaxed', 'Could not update network jobs.', async (tx) => {
     const jobs = tx.objectStore('jobs')
     const stores = jobStores(tx)
     const bodies = tx.objectStore('bodies')

@@ -123,7 +123,7 @@ function checkOptions(options: unknown): Required<Omit<ServiceWorkerOptions, 'be
 export function setupErrand(options: ServiceWorkerOptions = {}): void {
   if (!isServiceWorker()) throw new ErrandError('INVALID_STATE', 'setupErrand() runs only in a service worker (pages use openQueue()).')
   if (started) throw new ErrandError('INVALID_STATE', 'setupErrand() was already called.')
-  if (evaluated) console.warn('[errand] setupErrand() was called after the service worker\'s first evaluation, when browsers ignore the listeners it adds. Call it at its top level.')
+  if (evaluated) console.warn('[errand] setupErrand() came after the service worker\'s first evaluation: browsers ignore the listeners it adds. Call it at the top level.')
   started = true
   const settings = checkOptions(options)
   const scope = self as unknown as ServiceWorkerScope
@@ -220,7 +220,7 @@ export function setupErrand(options: ServiceWorkerOptions = {}): void {
     // drops the tag, and the next replay that finds no network registers it again.
     sync.waitUntil(
       replayAll(true).then((sent) => {
-        if (!sent) throw new ErrandError('INVALID_STATE', 'errand: network jobs are left to send; the browser will sync again.')
+        if (!sent) throw new ErrandError('INVALID_STATE', 'errand: requests left to send; the browser syncs again.')
       }),
     )
   })

@@ -71,6 +71,10 @@ test('addAll() with one bad item writes none of them', async () => {
     'DATA_CLONE',
   )
   await expectRejectsWithNothingWritten(queue, () => queue.addAll([{ name: 'noop', payload: undefined }, { name: 'noop', payload: undefined, options: { attempts: -1 } }]), 'INVALID_OPTION')
+  // A hole of a sparse array is an item too: refused by its index, not a storage failure.
+  // eslint-disable-next-line no-sparse-arrays
+  const sparse = await expectRejectsWithNothingWritten(queue, () => queue.addAll([, { name: 'noop', payload: undefined }] as never), 'INVALID_OPTION')
+  expect(sparse.message).toContain('items[0]')
 })
 
 test('an unknown job name is refused at add() once the worker told the page its handlers', async () => {

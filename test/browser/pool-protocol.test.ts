@@ -83,6 +83,18 @@ test('a handler that throws a value nothing can read (a revoked Proxy) fails its
   await expect(workers.run(task('workerId')).outcome).resolves.toEqual(first)
 })
 
+test('a thrown error keeps its causes (cause, AggregateError.errors) after its stack, and a huge message or stack is cut', async () => {
+  const workers = pool()
+  const chained = (await workers.run(task('throwsWithCause')).outcome) as { ok: false; error: { message: string; stack: string } }
+  expect(chained.error.message).toBe('upload failed')
+  expect(chained.error.stack).toMatch(/^Error: upload failed\n[^]*\nCaused by: AggregateError: every mirror failed\n[^]*\nCaused by: TypeError: socket closed\n/)
+  const huge = (await workers.run(task('throwsHuge')).outcome) as { ok: false; error: { message: string; stack: string } }
+  for (const text of [huge.error.message, huge.error.stack]) {
+    expect(text.length).toBeLessThan(10_100)
+    expect(text).toMatch(/… \(\d+ more characters\)$/)
+  }
+})
+
 test('a worker module that calls serveJobs() twice fails its runs with an error that says so', async () => {
   const workers = pool(twiceWorker)
   const failed = await workers.run(task('first')).outcome

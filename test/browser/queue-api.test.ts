@@ -33,6 +33,19 @@ test('job(id) re-attaches a handle whose result() resolves, also after completio
   expect(await queue.job('missing')).toBeUndefined()
 })
 
+test('drain() refuses options it does not know, and rejects with QUEUE_CLOSED when the queue closes before it drained', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  await queue.add('noop', undefined)
+  await expect(drain(queue, { timout: 60_000 } as never)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('timout') })
+  await expect(drain(queue, null as never)).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+  const draining = drain(queue, { timeout: 30_000 })
+  await queue.close()
+  // Not after its 30 s timeout: nothing more can happen to a closed queue.
+  const outcome = await Promise.race([draining.catch((error: unknown) => error), new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5000))])
+  expect(outcome).toMatchObject({ code: 'QUEUE_CLOSED', message: expect.stringContaining('closed (closed) before it drained') })
+})
+
 test('queue events fire in lifecycle order for each job', async () => {
   const queue = testQueue()
   const seen: string[] = []

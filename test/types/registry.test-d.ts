@@ -21,6 +21,9 @@ const jobs = defineJobs({
 })
 type Jobs = typeof jobs
 
+// @ts-expect-error: `request` is the network jobs' name, and add('request') refuses it at run time
+defineJobs({ request: () => 1 })
+
 declare const file: Blob
 const queue = openQueue<Jobs>('media', { worker: () => new Worker('jobs.js', { type: 'module' }) })
 

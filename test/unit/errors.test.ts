@@ -122,6 +122,15 @@ describe('guards', () => {
     expect(accepted).toStrictEqual(row.names)
   })
 
+  test('accept a subclass of the app\'s own under another name, and the HTTP status error of a network job, also as plain data', () => {
+    class PermanentError extends UnrecoverableError {
+      override name = 'PermanentError'
+    }
+    const permanent = new PermanentError('No such account.')
+    expect([isUnrecoverableError(permanent), isErrandError(permanent), isJobFailedError(permanent)]).toStrictEqual([true, true, false])
+    expect(isErrandError({ name: 'HttpStatusError', message: 'POST /x answered 400.', code: 'HTTP_STATUS' })).toBe(true)
+  })
+
   test('recognise a bare { name } object, the least that survives a thread', () => {
     expect(isJobFailedError({ name: 'JobFailedError' })).toBe(true)
     expect(isUnrecoverableError(structuredClone({ name: 'UnrecoverableError', message: 'x', stack: '' }))).toBe(true)

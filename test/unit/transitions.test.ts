@@ -344,6 +344,7 @@ describe('retry', () => {
     expect(back.stalls).toBe(0)
     expect(back.progress).toBe(0)
     expect(Object.keys(back)).not.toContain('finishedAt')
+    expect(Object.keys(back)).not.toContain('startedAt') // the last run's start: this one has not started
   })
 
   test('keeps the error history of the earlier attempts', () => {

@@ -3,7 +3,7 @@
  * @module errand
  */
 export { openQueue, deleteQueue } from './client/queue.js'
-export type { StorageInfo, Queue, QueueOptions, QueueEventMap, JobHandle, JobEventMap, JobOf, AnyJobOf, AnyJobHandleOf, ListOptions, AddAllItem, AddAllHandles, JobCounts, CloseReason, RequestJob, RequestHandle, RequestInitWithJson, Capabilities, NetworkMode } from './client/types.js'
+export type { StorageInfo, Queue, QueueOptions, QueueEventMap, JobHandle, JobEventMap, JobOf, AnyJobOf, AnyJobHandleOf, PayloadLeftOut, ListOptions, AddAllItem, AddAllHandles, JobCounts, CloseReason, RequestJob, RequestHandle, RequestInitWithJson, Capabilities, NetworkMode } from './client/types.js'
 export type { StoredRequest, HttpResponse, RequestOptions, ResponseType, ResponseBody } from './net/types.js'
 export type { BeforeSend } from './net/sender.js'
 export type { Job, JobState, JobKind, LogLine } from './core/job.js'

@@ -16,6 +16,8 @@ export type RequestJob = Job<StoredRequest, HttpResponse> & { readonly name: typ
 
 /** Any job of the queue: a union you can narrow with `job.name === '…'` (network jobs are named `'request'`). */
 export type AnyJobOf<J> = { [N in JobName<J>]: JobOf<J, N> }[JobName<J>] | RequestJob
+/** A job listed with `largePayloads: false`: its payload is undefined when it is stored apart. */
+export type PayloadLeftOut<T> = T extends unknown ? Omit<T, 'payload'> & { readonly payload: undefined } : never
 
 /** Queue events with payloads typed by the registry. */
 export type QueueEventMap<J = JobDefinitions> = BaseEventMap<AnyJobOf<J>>
@@ -220,6 +222,7 @@ export interface Queue<J = JobDefinitions> {
   /** Re-attaches a handle to a job (for example after a reload), or undefined if there is no such job. */
   job(id: string): Promise<AnyJobHandleOf<J> | RequestHandle | undefined>
   /** A page of jobs, oldest first, through an index. */
+  list(options: ListOptions & { largePayloads: false }): Promise<(AnyJobOf<J> | PayloadLeftOut<AnyJobOf<J>>)[]>
   list(options?: ListOptions): Promise<AnyJobOf<J>[]>
   /** How many jobs are in each state. */
   counts(): Promise<JobCounts>

@@ -34,6 +34,13 @@ async function typed() {
   expectTypeOf(await (await queue.add('sum', { values: [1, 2] })).result()).toEqualTypeOf<number>()
   expectTypeOf(await (await queue.add('sum', { values: [1, 2] }, { transfer: true })).result()).toEqualTypeOf<number>()
   expectTypeOf(await (await queue.add('ping', undefined)).result()).toEqualTypeOf<'pong'>()
+  for (const job of await queue.list({ largePayloads: false })) {
+    if (job.name !== 'thumbnail') continue
+    expectTypeOf(job.payload).toEqualTypeOf<{ file: Blob; size: number } | undefined>()
+    // @ts-expect-error: a payload stored apart was left out, so it may be undefined
+    void job.payload.file
+  }
+  for (const job of await queue.list()) if (job.name === 'thumbnail') expectTypeOf(job.payload).toEqualTypeOf<{ file: Blob; size: number }>()
 
   // @ts-expect-error: no handler named "thumbnails"
   await queue.add('thumbnails', { file, size: 256 })

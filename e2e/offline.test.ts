@@ -3,7 +3,6 @@
 // after the service worker was stopped.
 import { expect, isolatedTest, test, uniqueQueueName } from './helpers'
 import { allWaiting, leaveAndStopServiceWorker, openNet, post, resultOf, useNetServer } from './net-helpers'
-import { startNetServer } from '../scripts/net-server.mjs'
 
 const net = useNetServer()
 
@@ -41,11 +40,10 @@ test('with the server down, each trigger probes with one request, not a pass of 
 test('a job whose request never gets a response does not hold back the jobs behind it once the server is back', async ({ page }) => {
   test.setTimeout(60_000)
   expect(await openNet(page, { queue: uniqueQueueName() })).toBe('sw')
-  // The oldest job goes to a port where nothing listens: it never gets a response, like a request the browser blocks (CORS).
-  const nowhere = await startNetServer()
-  await nowhere.close()
+  // The oldest job goes to port 1, which the browser refuses to fetch (and no other test's server can take, as a
+  // freed port could be): it never gets a response, like a request the browser blocks (CORS).
   await net.server.stop()
-  const [lost] = await post(page, `${nowhere.url}/never`, 1, { attempts: 1 })
+  const [lost] = await post(page, 'http://127.0.0.1:1/never', 1, { attempts: 1 })
   await post(page, `${net.server.url}/behind`, 5)
   // The oldest job was refused (the first pass sends it), so the sender thinks the network is down.
   await expect.poll(() => page.evaluate((id) => window.errandNet.get(id).then((j) => j?.errors.some((e) => e.code === 'NETWORK')), lost!.id), { timeout: 30_000 }).toBe(true)

@@ -7,6 +7,16 @@ import { createTestQueue } from '../../src/testing.js'
 import type { Jobs } from './fixtures/jobs.worker.js'
 import { countTransactions, fixtureWorker, testQueue } from './helpers.js'
 
+/** The ids the leaders hold in store `claims`: claimed, their records not written yet. */
+async function claimedIds(queue: { name: string }): Promise<string[]> {
+  const db = await openDB(`errand:${queue.name}`)
+  try {
+    return (await db.getAll('claims')).flatMap((row: { jobs: [string, number][] }) => row.jobs.map(([id]) => id))
+  } finally {
+    db.close()
+  }
+}
+
 /**
  * A leader of concurrency 1 running a job of `ms` while a second one (1 ms) waits in its memory,
  * claimed, for the worker; `started` lists every start, with when it was announced.
@@ -18,7 +28,7 @@ async function oneRunsOneWaits(ms: number, options: Parameters<typeof testQueue>
   const running = await queue.add('sleep', { ms })
   const waiting = await queue.add('sleep', { ms: 1 })
   await firstStarted
-  await new Promise((resolve) => setTimeout(resolve, 50)) // the turn after the first start has claimed `waiting`
+  await expect.poll(() => claimedIds(queue)).toContain(waiting.id) // the turn after the first start claimed it
   return { queue, started, running, waiting }
 }
 
@@ -44,6 +54,7 @@ test('pause() gives back claimed jobs that have not started; they stay queued wi
   const firstStarted = new Promise<void>((resolve) => queue.on('started', () => resolve()))
   const jobs = await Promise.all([queue.add('sleep', { ms: 300 }), queue.add('sleep', { ms: 1 }), queue.add('sleep', { ms: 1 })])
   await firstStarted
+  await expect.poll(() => claimedIds(queue)).toContain(jobs[1]!.id) // claimed ahead: what pause() must give back
   await queue.pause()
   await jobs[0]!.result()
   await new Promise((resolve) => setTimeout(resolve, 100))

@@ -35,6 +35,7 @@ test('an outcome no listener saw is replayed once to the next page that listens,
   expect(completed.map((j) => [j.id, j.result])).toEqual([[ok.id, 3]])
   expect(failed.map((j) => [j.id, j.state])).toEqual([[bad.id, 'failed']])
   await later.close()
+  expect(await unseenIds(name)).toEqual([]) // acknowledged, so a next page has nothing to replay
 
   const again = open(name, false)
   const replayed: string[] = []
@@ -100,6 +101,7 @@ test('a replay reads no job of the states nobody listens to (20,000 cleared jobs
 test('an outcome delivered to a listener when it happened is not replayed later', async () => {
   const { name, runner } = await completeOneLive('seen')
   await runner.close()
+  expect(await unseenIds(name)).toEqual([]) // acknowledged, so a next page has nothing to replay
 
   const later = open(name, false)
   const replayed: string[] = []
@@ -137,6 +139,7 @@ test('an outcome delivered just before close() is acknowledged by the close, not
   await runner.add('sleep', { ms: 300 }) // running when the queue closes: the close takes a while
   await expect.poll(() => live).toEqual([job.id])
   await closed
+  expect(await unseenIds(name)).not.toContain(job.id) // its acknowledgement was written by the close
 
   const later = open(name, false)
   const replayed: string[] = []

@@ -280,8 +280,9 @@ test('a job that ends at once has its start and outcome written by one turn (two
   // A no-op ends well within the 5 ms a start mark waits, but a loaded machine may delay some: one of 20 suffices.
   expect(perJob.filter((turns) => turns === 2).length).toBeGreaterThan(0)
 
-  const long = await queue.add('busyLoop', { ms: 600 })
-  await expect.poll(async () => (await queue.get(long.id))?.startedAt, { timeout: 500, interval: 20 }).toBeTypeOf('number')
+  // Long enough that a loaded machine still sees it running: its start is written while it runs, not with its outcome.
+  const long = await queue.add('busyLoop', { ms: 3000 })
+  await expect.poll(async () => (await queue.get(long.id))?.startedAt, { timeout: 2500, interval: 20 }).toBeTypeOf('number')
   expect((await queue.get(long.id))?.state).toBe('running')
   await expect(long.result()).resolves.toBe('finished')
 })

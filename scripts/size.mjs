@@ -46,7 +46,11 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * causes (`cause`, AggregateError's `errors`) follow its stack, and its message and stack are cut
  * at 10,000 characters, as log lines are (every attempt's error is kept and rewritten with its job).
  * sw stays at 7,998 with isErrandError() also true for subclasses and HttpStatusError: shorter
- * messages in setupErrand() and the send turn paid for it.
+ * messages in setupErrand() and the send turn paid for it. Then dashboard 9,508 (budget 9,600)
+ * for the fixes of a review (properties set before the element was defined, each outcome counted
+ * once in the chart, the pager in a module of its own that a double click cannot fool, the details
+ * of a job removed elsewhere, the actions off once the queue closed, listings that leave large
+ * payloads unread): 9,152 before.
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/
@@ -57,7 +61,7 @@ export const ENTRIES = [
   { name: 'errand', file: here('../dist/index.js'), budget: 21_200, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
   { name: 'errand/worker', file: here('../dist/worker.js'), budget: 2_200, target: 3_000 },
   { name: 'errand/sw', file: here('../dist/sw.js'), budget: 8_000, target: 8_000 },
-  { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_490, target: 8_000 },
+  { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_600, target: 8_000 },
 ]
 
 /** The files of `fileName` and of everything it imports statically, transitively. */

@@ -55,3 +55,17 @@ export function replace(parent: Element, ...children: Child[]): void {
 export function text(node: Node, value: string): void {
   if (node.textContent !== value) node.textContent = value
 }
+
+/**
+ * Properties set on a custom element before it was defined (a framework's binding, a lazily
+ * loaded chunk) are own properties that hide the class's setters: taken through them now, as
+ * if set after.
+ */
+export function upgradeProperties<E extends HTMLElement>(element: E, names: readonly (keyof E)[]): void {
+  for (const name of names) {
+    if (!Object.hasOwn(element, name)) continue
+    const value = element[name]
+    delete element[name]
+    element[name] = value
+  }
+}

@@ -17,9 +17,10 @@ import type { JobCounts } from '../store/reads.js'
 import { Throughput } from './chart.js'
 import { clearFinished } from './clear.js'
 import { JobDetails, type Action } from './details.js'
-import { h, replace, text } from './dom.js'
+import { h, replace, text, upgradeProperties } from './dom.js'
 import { buildLayout, type Layout } from './layout.js'
 import { frame, throttle, type Throttled } from './live.js'
+import { Pager } from './pager.js'
 import { adoptStyles } from './styles.js'
 import { JobTable } from './table.js'
 
@@ -82,9 +83,7 @@ export class ErrandDashboard extends Base {
   #details: JobDetails
   #chart = new Throughput()
   #filter: { state?: JobState; name?: string } = {}
-  /** `after` of each earlier page, and of this one (newest first: page 1 has none). */
-  #pages: (string | undefined)[] = [undefined]
-  #hasOlder = false
+  #pager: Pager
   #pageSize = 50
   #names = new Set<string>()
   #clearing: AbortController | undefined
@@ -114,8 +113,9 @@ export class ErrandDashboard extends Base {
     ui.pause.addEventListener('click', () => void this.#command('pause'))
     ui.start.addEventListener('click', () => void this.#command('start'))
     ui.clear.addEventListener('click', () => void this.#clear())
-    ui.newer.addEventListener('click', () => this.#turn(-1))
-    ui.older.addEventListener('click', () => this.#turn(1))
+    this.#pager = new Pager(ui.newer, ui.older, ui.page)
+    ui.newer.addEventListener('click', () => this.#pager.toNewer() && this.#binding?.page.request())
+    ui.older.addEventListener('click', () => this.#pager.toOlder(this.#table.jobs.at(-1)?.id) && this.#binding?.page.request())
     root.addEventListener('keydown', (event) => {
       if ((event as KeyboardEvent).key === 'Escape' && this.#details.id !== undefined) {
         event.preventDefault()
@@ -123,14 +123,7 @@ export class ErrandDashboard extends Base {
       }
     })
     this.#renderUnbound()
-    // Set on the element before it was defined (a framework's binding, a lazily loaded chunk): an
-    // own property that hides the setter. Taken through the setter now, as if set after.
-    for (const property of ['pageSize', 'queue'] as const) {
-      if (!Object.hasOwn(this, property)) continue
-      const value: unknown = this[property]
-      delete (this as Partial<this>)[property]
-      ;(this as Record<typeof property, unknown>)[property] = value
-    }
+    upgradeProperties(this, ['pageSize', 'queue'])
   }
 
   /** The queue shown. Setting another queue rebinds; `null` unbinds (listeners and timers stop). */
@@ -148,7 +141,7 @@ export class ErrandDashboard extends Base {
     }
     this.#unbind()
     this.#queue = queue
-    this.#pages = [undefined]
+    this.#pager.reset()
     this.#names.clear()
     replace(this.#ui.names)
     this.#close(false)
@@ -166,7 +159,7 @@ export class ErrandDashboard extends Base {
   set pageSize(value: number) {
     const size = Math.floor(Number(value))
     this.#pageSize = Number.isFinite(size) && size >= 1 ? Math.min(size, 1000) : 50
-    this.#pages = [undefined]
+    this.#pager.reset()
     this.#binding?.page.request()
   }
 
@@ -274,21 +267,20 @@ export class ErrandDashboard extends Base {
   }
 
   async #readPage(b: Binding): Promise<void> {
-    const after = this.#pages[this.#pages.length - 1]
+    const after = this.#pager.after
     const jobs = await b.queue.list({ ...this.#filter, limit: this.#pageSize + 1, reverse: true, largePayloads: false, ...(after ? { after } : {}) })
     if (b !== this.#binding) return
-    if (jobs.length === 0 && this.#pages.length > 1) {
+    if (jobs.length === 0 && this.#pager.past) {
       // Every job of this page and older went (cleared, removed, retention): back to the newest.
-      this.#pages = [undefined]
+      this.#pager.reset()
       b.page.request()
       return
     }
-    this.#hasOlder = jobs.length > this.#pageSize
     const page = jobs.slice(0, this.#pageSize)
     for (const job of page) this.#learnName(job.name)
     this.#table.render(page, Date.now())
     this.#table.select(this.#details.id)
-    this.#renderPager(page.length)
+    this.#pager.render(page.length, jobs.length > this.#pageSize, this.#pageSize)
   }
 
   async #readCounts(b: Binding): Promise<void> {
@@ -382,28 +374,8 @@ export class ErrandDashboard extends Base {
     if (filter.name) next.name = filter.name
     if (next.state === this.#filter.state && next.name === this.#filter.name) return
     this.#filter = next
-    this.#pages = [undefined]
+    this.#pager.reset()
     this.#binding?.page.request()
-  }
-
-  #turn(direction: 1 | -1): void {
-    if (direction === 1) {
-      const last = this.#table.jobs.at(-1)
-      if (!last || !this.#hasOlder) return
-      this.#pages.push(last.id)
-      // Until that page is read, the rows on screen are the old page's: another click would push the same anchor.
-      this.#hasOlder = false
-      this.#ui.older.disabled = true
-    } else if (this.#pages.length > 1) this.#pages.pop()
-    this.#binding?.page.request()
-  }
-
-  #renderPager(rows: number): void {
-    const page = this.#pages.length
-    const first = (page - 1) * this.#pageSize
-    this.#ui.newer.disabled = page === 1
-    this.#ui.older.disabled = !this.#hasOlder
-    text(this.#ui.page, rows ? `Page ${page} · jobs ${first + 1}–${first + rows}` : `Page ${page}`)
   }
 
   #renderUnbound(): void {
@@ -411,8 +383,7 @@ export class ErrandDashboard extends Base {
     text(this.#ui.title, 'Jobs')
     for (const state of JOB_STATES) text(this.#ui.counts[state], '–')
     this.#table.render([], Date.now())
-    this.#renderPager(0)
-    this.#ui.older.disabled = true
+    this.#pager.render(0, false, this.#pageSize)
     this.#enable(false)
     this.#say('No queue bound: set the element’s `queue` property.')
   }

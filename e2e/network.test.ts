@@ -115,7 +115,7 @@ isolatedTest.describe(() => {
   // browser (1 run in 8 when repeated back to back; `newPage` then fails with "Target page, context or
   // browser has been closed"), before anything of errand's is asserted. One retry, for this test only.
   isolatedTest.describe.configure({ retries: 1 })
-  isolatedTest('the service worker stopped in the middle of replaying 30 requests: all 30 complete, none lost, none sent more than twice', async ({ context, page }) => {
+  isolatedTest('the service worker stopped in the middle of replaying 30 requests: all 30 complete, none lost; none it had recorded is sent again, none more than twice', async ({ context, page }) => {
     test.setTimeout(90_000)
     const queue = uniqueQueueName()
     expect(await openNet(page, { queue })).toBe('sw')
@@ -137,6 +137,10 @@ isolatedTest.describe(() => {
     for (const versionId of running()) await cdp.send('ServiceWorker.stopWorker', { versionId })
     const stoppedAt = net.server.received.length
     expect(stoppedAt).toBeLessThan(30)
+    // What the stopped worker had recorded as completed: those must never be sent again.
+    const recorded = await page.evaluate(() =>
+      window.errandNet.all().then((jobs) => jobs.filter((j) => j.state === 'completed').map((j) => (j.payload as { idempotencyKey: string }).idempotencyKey)),
+    )
     net.server.fault = { kind: 'none' }
     // A page asks again (as on `online`, a new job, or queue.replay()): a new one, as a user
     // coming back would (and because Chromium's stopAllWorkers sometimes closed the whole
@@ -153,6 +157,7 @@ isolatedTest.describe(() => {
     for (const r of net.server.received) arrivals.set(r.key, (arrivals.get(r.key) ?? 0) + 1)
     expect(arrivals.size).toBe(30)
     expect(Math.max(...arrivals.values())).toBeLessThanOrEqual(2)
+    expect(recorded.map((key) => arrivals.get(key))).toEqual(recorded.map(() => 1))
     expect(new Set(net.server.received.filter((r) => r.status === 201).map((r) => r.sha256))).toEqual(new Set(sent.map((s) => s.sha256)))
   })
 })

@@ -51,8 +51,9 @@ export class Throughput {
       this.#counts.failed[slot] = 0
       counted.clear()
     }
-    if (counted.has(`${outcome} ${id}`)) return
-    counted.add(`${outcome} ${id}`)
+    const key = `${outcome} ${id}`
+    if (counted.has(key)) return
+    counted.add(key)
     this.#counts[outcome][slot]!++
   }
 

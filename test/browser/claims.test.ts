@@ -104,47 +104,41 @@ test('claims given back by a turn that failed are given back by a later turn', a
   const { queue, running, waiting } = await oneRunsOneWaits(300) // lease 30 s: far longer than this test
   const errors: unknown[] = []
   queue.on('error', ({ error }) => errors.push(error))
-  const db = await openDB(`errand:${queue.name}`)
-  const held = async () => (await db.getAll('claims')).flatMap((row: { jobs: [string, number][] }) => row.jobs.map(([id]) => id))
-  try {
-    // Prefetched into `ready`: claimed in the row, its record untouched.
-    expect(await held()).toEqual([waiting.id])
-    expect(await waiting.get()).toMatchObject({ state: 'queued', attempt: 0 })
+  // Prefetched into `ready`: claimed in the row, its record untouched.
+  expect(await claimedIds(queue)).toEqual([waiting.id])
+  expect(await waiting.get()).toMatchObject({ state: 'queued', attempt: 0 })
 
-    // One storage hiccup: the write of the row that gives `waiting` back fails once.
-    const put = IDBObjectStore.prototype.put
-    let failures = 0
-    IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
-      const row = value as { owner?: string; jobs?: [string, number][] }
-      if (failures === 0 && this.name === 'claims' && !row.jobs?.some(([id]) => id === waiting.id)) {
-        failures++
-        throw new DOMException('simulated write failure', 'UnknownError')
-      }
-      return put.call(this, value, key)
-    } as typeof put
-    const deleteRow = IDBObjectStore.prototype.delete
-    IDBObjectStore.prototype.delete = function (this: IDBObjectStore, key: IDBValidKey | IDBKeyRange) {
-      if (failures === 0 && this.name === 'claims') {
-        failures++
-        throw new DOMException('simulated write failure', 'UnknownError')
-      }
-      return deleteRow.call(this, key)
-    } as typeof deleteRow
-    try {
-      await queue.pause() // the next turn releases `ready`
-      await running.result()
-      await new Promise((resolve) => setTimeout(resolve, 2000)) // a failed turn is retried within ~1 s
-    } finally {
-      IDBObjectStore.prototype.put = put
-      IDBObjectStore.prototype.delete = deleteRow
+  // One storage hiccup: the write of the row that gives `waiting` back fails once.
+  const put = IDBObjectStore.prototype.put
+  let failures = 0
+  IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+    const row = value as { owner?: string; jobs?: [string, number][] }
+    if (failures === 0 && this.name === 'claims' && !row.jobs?.some(([id]) => id === waiting.id)) {
+      failures++
+      throw new DOMException('simulated write failure', 'UnknownError')
     }
-    expect(failures).toBe(1)
-    expect(errors.length).toBeGreaterThan(0)
-    expect(await held()).toEqual([])
-    expect(await waiting.get()).toMatchObject({ state: 'queued', attempt: 0 })
+    return put.call(this, value, key)
+  } as typeof put
+  const deleteRow = IDBObjectStore.prototype.delete
+  IDBObjectStore.prototype.delete = function (this: IDBObjectStore, key: IDBValidKey | IDBKeyRange) {
+    if (failures === 0 && this.name === 'claims') {
+      failures++
+      throw new DOMException('simulated write failure', 'UnknownError')
+    }
+    return deleteRow.call(this, key)
+  } as typeof deleteRow
+  try {
+    await queue.pause() // the next turn releases `ready`
+    await running.result()
+    await new Promise((resolve) => setTimeout(resolve, 2000)) // a failed turn is retried within ~1 s
   } finally {
-    db.close()
+    IDBObjectStore.prototype.put = put
+    IDBObjectStore.prototype.delete = deleteRow
   }
+  expect(failures).toBe(1)
+  expect(errors.length).toBeGreaterThan(0)
+  expect(await claimedIds(queue)).toEqual([])
+  expect(await waiting.get()).toMatchObject({ state: 'queued', attempt: 0 })
 })
 
 // A turn that fails (a storage hiccup) is tried again: an outcome in it is written by a later turn, as it was.
@@ -188,7 +182,7 @@ test.each(['cancelled', 'cancelled, then retried with queue.retry()'] as const)(
   const { queue, started, running, waiting } = await oneRunsOneWaits(300)
   const db = await openDB(`errand:${queue.name}`)
   try {
-    expect((await db.getAll('claims')).flatMap((row: { jobs: [string, number][] }) => row.jobs.map(([id]) => id))).toEqual([waiting.id])
+    expect(await claimedIds(queue)).toEqual([waiting.id])
     await db.put('jobs', { ...(await db.get('jobs', waiting.id)), state: 'cancelled', finishedAt: Date.now() })
   } finally {
     db.close()

@@ -105,6 +105,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   /** Failed turns an outcome was alone in. */
   const outcomeTries = new WeakMap<Outcome, number>()
   let prefetch = options.concurrency
+  /** Where the last turn's claim ended in index `next`: the next turn's head read may start past it (store/turn.ts). */
+  let after: TurnInput['after']
   /** This scheduler's row in store `claims`: its own, also when this page leads again after losing the lead. */
   const holder = `${owner}.${Math.random().toString(36).slice(2, 10)}`
   let paused = options.paused
@@ -186,7 +188,9 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         wantWakeAt: running.size === 0 && ready.length === 0,
         watchLeases: !options.exclusive,
         takeHeld: options.held.take,
+        after,
       })
+      after = result.after
       recoverForeign = false
       // Written by this turn with their start marks (or with a report that came first): no longer held in our row.
       for (const mark of [...started, ...batchReports]) {

@@ -18,6 +18,9 @@
  *   the job was handed to a worker, or with its outcome if that comes first. Until then the
  *   job counts as never started: if the leader dies, its row is void and nothing else is
  *   left to undo (a job can sit claimed in memory, and then nothing ran).
+ * - The head read is the first queued jobs in `next` order that no live row holds and no run
+ *   here may still end. It starts past the last job this scheduler claimed only when every
+ *   queued job up to there is skipped, which the same round trip checks by reading their keys.
  * - A row past its `expiresAt` is void: its jobs may be claimed again (leases are renewed
  *   well before, see jobs.ts renewLeases). A new exclusive leader deletes every other row.
  * - Progress, start marks and outcomes are applied only when owner and `claims` still match
@@ -82,6 +85,12 @@ export interface TurnInput {
    */
   held: readonly { id: string; claim: number }[]
   /**
+   * The `next` key of the last job this scheduler claimed (TurnOutput `after`). A hint: the head
+   * read starts past it when every queued job up to it is one the turn skips (held, running, or
+   * written now), which takes reading their keys instead of their records; else from the start.
+   */
+  after: NextKey | undefined
+  /**
    * Takes the payload kept apart of a job this page holds in memory (added here with
    * `transfer`), if it does: a claimed job gets it instead of a read. A payload taken by a
    * turn that then fails is not lost: the next claim reads the store's copy.
@@ -106,6 +115,19 @@ export interface TurnOutput {
   wakeAt: number | undefined
   /** False when the turn skipped reading `wakeAt` because the scheduler stays busy. */
   wakeKnown: boolean
+  /** The `next` key of the last job claimed, for the next turn's `after` (`input.after` when none was). */
+  after: NextKey | undefined
+}
+
+type NextKey = NonNullable<JobRecord['nextKey']>
+
+/** The head read issued with the turn's first reads (see head() in runTurn). */
+interface Early {
+  /** How many jobs `found` asked for. */
+  count: number
+  found: Promise<JobRecord[]>
+  /** The ids of the queued jobs up to `input.after` (none without it), whose records `found` leaves out. */
+  upTo: Promise<string[]>
 }
 
 export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
@@ -114,6 +136,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const jobs = tx.objectStore('jobs')
     const logs = tx.objectStore('logs')
     const claimRows = tx.objectStore('claims')
+    const nextIndex = jobs.index(INDEX.next)
     const stores = jobStores(tx)
 
     // 1. Everything this turn needs to read, at once.
@@ -125,27 +148,48 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     /**
      * The first `input.claim` queued CPU jobs not in `skip`. Most skipped jobs are still in
      * `next` (held, not written): the read asks for as many more, and reads again past them if
-     * that was not enough. `early`: the same read, issued before the other schedulers' rows
-     * were known; it is used when there are none (the usual case), else read again past theirs.
+     * that was not enough. `early`: a read issued before the other schedulers' rows were known,
+     * used when there are none (the usual case): the same read, or one past `input.after`
+     * (see TurnInput) with the keys up to it, which is the answer when every one of them is skipped.
      */
-    const head = async (skip: ReadonlySet<string>, early?: Promise<JobRecord[]>): Promise<JobRecord[]> => {
+    const head = async (skip: ReadonlySet<string>, early?: Early): Promise<JobRecord[]> => {
       if (input.claim <= 0) return []
       // A foreign entry that no longer matches its record (the job was cancelled and retried meanwhile) holds nothing.
       const taken = (r: JobRecord): boolean => skip.has(r.id) || (foreign.has(r.id) && stillClaimable(r, foreign.get(r.id)!))
+      /** The free jobs of a read of `count`, unless jobs past it may be needed. */
+      const enough = (found: JobRecord[], count: number): JobRecord[] | undefined => {
+        const free = found.filter((r) => !taken(r))
+        return free.length >= input.claim || found.length < count ? free.slice(0, input.claim) : undefined
+      }
+      if (early && foreign.size === 0 && (await early.upTo).every((id) => skip.has(id))) {
+        const free = enough(await early.found, early.count)
+        if (free) return free
+      }
       const more = skip.size + foreign.size
-      const found = early && foreign.size === 0 ? await early : await result(jobs.index(INDEX.next).getAll(QUEUED, input.claim + more))
-      const free = found.filter((r) => !taken(r))
-      if (free.length >= input.claim || found.length < input.claim + more) return free.slice(0, input.claim)
-      return (await result(jobs.index(INDEX.next).getAll(QUEUED, input.claim + more + found.length))).filter((r) => !taken(r)).slice(0, input.claim)
+      const found = await result(nextIndex.getAll(QUEUED, input.claim + more))
+      return enough(found, input.claim + more) ?? (await result(nextIndex.getAll(QUEUED, input.claim + more + found.length))).filter((r) => !taken(r)).slice(0, input.claim)
     }
     // Read before this turn's writes: what we hold, and what this turn writes (a claim that ends now is
     // in no row any more, and its record still says `queued`), is skipped too. So is any job with a run
     // here (`mine`): a run of a claim we lost may still be ending, and a new claim of ours would have
     // its number, so the old run's outcome could settle the new one. Issued with the other reads:
-    // one round trip fewer per turn whenever no other scheduler holds jobs.
+    // one round trip fewer per turn whenever no other scheduler holds jobs. Past `input.after`, only
+    // the keys of the jobs up to it are read, not the records this scheduler already holds.
     const skipFirst = new Set([...held.map((h) => h.id), ...ids, ...mine])
-    const early = input.claim > 0 ? result(jobs.index(INDEX.next).getAll(QUEUED, input.claim + skipFirst.size)) : undefined
-    early?.catch(() => {}) // awaited by head() unless other rows make it read again; if the transaction aborts, write() reports why
+    const { after } = input
+    let early: Early | undefined
+    if (input.claim > 0) {
+      const count = after ? input.claim : input.claim + skipFirst.size
+      early = {
+        count,
+        found: result(nextIndex.getAll(after ? IDBKeyRange.bound(after, QUEUED.upper, true) : QUEUED, count)),
+        // One more than `skipFirst` holds: then at least one of them is not skipped.
+        upTo: after ? (result(nextIndex.getAllKeys(IDBKeyRange.bound(QUEUED.lower, after), skipFirst.size + 1)) as Promise<string[]>) : Promise.resolve([]),
+      }
+    }
+    // Awaited by head() unless other rows make it read again; if the transaction aborts, write() reports why.
+    early?.found.catch(() => {})
+    early?.upTo.catch(() => {})
     const [read, lineCounts, due, orphans, rows] = await Promise.all([
       getJobs(jobs, ids),
       Promise.all(reports.map((r) => (r.logs.length ? result(logs.count(IDBKeyRange.bound([r.id, -Infinity], [r.id, Infinity]))) : 0))),
@@ -223,7 +267,9 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const settledIds = new Set(settled.map((r) => r.id))
     const lost = held.filter((h) => stored.get(h.id) !== h.claim || (touched.has(h.id) && !settledIds.has(h.id) && !holds(current.get(h.id), { owner, claim: h.claim }))).map((h) => h.id)
     const keep = held.filter((h) => stored.get(h.id) === h.claim && (!touched.has(h.id) || heldNow(current.get(h.id), h.claim)))
-    const claimed = (requeued && input.claim > 0 ? await head(new Set([...keep.map((h) => h.id), ...mine])) : firstHead).map((r) => transition.claim(r, owner, now, leaseMs))
+    const heads = requeued && input.claim > 0 ? await head(new Set([...keep.map((h) => h.id), ...mine])) : firstHead
+    const last = heads[heads.length - 1]
+    const claimed = heads.map((r) => transition.claim(r, owner, now, leaseMs))
     flushMarks(stores)
     const row: ClaimRow = { holder, expiresAt: now + leaseMs, jobs: [...keep.map((h): [string, number] => [h.id, h.claim]), ...claimed.map((r): [string, number] => [r.id, r.claims])] }
     if (row.jobs.length) {
@@ -255,7 +301,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     }
     await payloadsRead
     const promotedPriority = due.length ? Math.min(...due.map((r) => r.priority)) : undefined
-    return { settled, released, lost, claimed, stalled, promotedPriority, wakeAt, wakeKnown }
+    return { settled, released, lost, claimed, stalled, promotedPriority, wakeAt, wakeKnown, after: last ? [last.kind, last.priority, last.seq] : after }
   })
 }
 

@@ -38,6 +38,18 @@ test('keep.age prunes finished jobs older than age; other states and unruled sta
   expect((await queue.get(done.id))?.state).toBe('completed')
 })
 
+test('keep.age reaches an old outcome behind 100 jobs created before it that finished after it (long delays)', async () => {
+  const queue = testQueue({ keep: { completed: { age: 2000 } } })
+  // Created first, finished last: they fill the first batch retention reads, and stay within the age.
+  const late = await queue.addAll(Array.from({ length: 100 }, (_, i) => ({ name: 'add' as const, payload: { a: i, b: 0 }, options: { delay: 3000 } })))
+  const early = await queue.add('add', { a: 1, b: 1 })
+  await early.result()
+  await Promise.all(late.map((job) => job.result()))
+  // Retention runs a second after the late ones settle: `early` finished 3 s before them, past the age.
+  await expect.poll(() => queue.get(early.id), { timeout: 5000 }).toBeUndefined()
+  expect((await queue.counts()).completed).toBe(100)
+})
+
 test('keep is validated like every option', () => {
   expect(() => testQueue({ keep: { completed: { count: -1 } } })).toThrow('Expected `keep.completed.count` to be an integer ≥ 0, got `-1` (number).')
   expect(() => testQueue({ keep: { done: {} } as never })).toThrow('Unknown option `keep.done`')

@@ -2,8 +2,9 @@
 // goes with it, the other tab leads, recovers the jobs that were running in the crashed
 // tab as stalls, and finishes everything. Two jobs are made to be running there for sure:
 // in tab L they first wait two minutes (without CPU), anywhere else they are quick.
-// The second test crashes the leader at one precise point (a debugger breakpoint) and
-// shows a bug: an outcome recorded just before the crash never reaches any callback.
+// The other two crash the leader at one precise point (a debugger breakpoint): an outcome
+// recorded just before the crash must still reach a callback.
+import type { BrowserContext, Page } from '@playwright/test'
 import { executionsByJob, expect, isolatedTest as test, openFixture, overlappingExecutions, readLedger, uniqueQueueName } from './helpers'
 
 const SHORT_JOBS = 60
@@ -81,13 +82,14 @@ test('the leader crashes mid-run: the surviving tab recovers its running jobs as
 // Callbacks arrive at least once (README, Guarantees). An outcome is marked "seen" only
 // after a page delivered it to a listener, never in the write that records it: a leader
 // that dies between committing an outcome and announcing it leaves it unseen, and a page
-// opened later replays it. (An earlier version marked it seen in the same write, and this
-// test caught the lost callback.)
+// opened later replays it, and so does every page with listeners once another page takes the
+// lead. (An earlier version marked it seen in the same write, and this test caught the lost
+// callback; until the `lead` message, a page open all along missed it.)
 //
 // The crash is put exactly there with the debugger: a breakpoint on the line that
 // announces a turn's settled jobs (the turn's transaction has committed; nothing is
 // announced yet), then Page.crash while the leader is paused on it.
-test('a leader that crashes after committing an outcome but before announcing it: the completed callback still reaches a page', async ({ context }) => {
+async function crashBetweenCommitAndAnnounce(context: BrowserContext): Promise<{ queue: string; leader: Page; watcher: Page; id: string }> {
   const queue = uniqueQueueName()
   const leader = await context.newPage()
   await openFixture(leader, { queue, concurrency: 1, tab: 'L' })
@@ -122,8 +124,11 @@ test('a leader that crashes after committing an outcome but before announcing it
   const crashed = leader.waitForEvent('crash')
   cdp.send('Page.crash').catch(() => {}) // the renderer dies before it can answer
   await crashed
+  return { queue, leader, watcher, id }
+}
 
-
+test('a leader that crashes after committing an outcome but before announcing it: the completed callback still reaches a page', async ({ context }) => {
+  const { queue, leader, watcher, id } = await crashBetweenCommitAndAnnounce(context)
   const later = await context.newPage()
   await openFixture(later, { queue, worker: false })
   // Delivered at least once: live to the watcher, or replayed to the page opened later.
@@ -136,5 +141,17 @@ test('a leader that crashes after committing an outcome but before announcing it
       { timeout: 5_000, message: 'a queue.on("completed") listener somewhere gets the outcome' },
     )
     .not.toEqual([])
+  await leader.close()
+})
+
+test('a leader that crashes after committing an outcome but before announcing it: a page open all along gets the callback once another page leads', async ({ context }) => {
+  const { queue, leader, watcher, id } = await crashBetweenCommitAndAnnounce(context)
+  // The next leader listens to nothing: only the watcher can take the unseen outcome, and only when told that the lead changed.
+  const successor = await context.newPage()
+  await openFixture(successor, { queue, concurrency: 1, tab: 'S', listen: [] })
+  await expect
+    .poll(() => watcher.evaluate((jobId) => window.errandTest.events({ type: 'completed', jobId }), id), { timeout: 5_000, message: 'the watcher\'s queue.on("completed") listener gets the outcome' })
+    .toHaveLength(1)
+  expect((await watcher.evaluate((jobId) => window.errandTest.events({ type: 'completed', jobId }), id))[0]?.job).toMatchObject({ id, result: { doubled: 42 } })
   await leader.close()
 })

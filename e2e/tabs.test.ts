@@ -73,17 +73,17 @@ test('the leader of three tabs closes mid-run: the others finish every job, none
   }
 
   // The tab that never led heard every job's progress and completion from the others.
-  const heard = await follower.evaluate(() => ({ progress: window.errandTest.events({ type: 'progress' }), completed: window.errandTest.events({ type: 'completed' }) }))
-  const progressed = new Set(heard.progress.map((e) => e.jobId))
+  const progress = await follower.evaluate(() => window.errandTest.events({ type: 'progress' }))
+  const progressed = new Set(progress.map((e) => e.jobId))
   expect(ids.filter((id) => !progressed.has(id)), 'jobs whose progress the follower never heard').toEqual([])
-  expect(heard.progress.every((e) => typeof e.progress === 'number' && e.progress > 0 && e.progress <= 1)).toBe(true)
-  // Completions too, except (possibly) those of the last turn A committed before it closed: A marks
-  // them delivered in that very write and broadcasts them only after it commits, so a close in
-  // between loses them for every page. That is the bug shown in crash.test.ts ("…before announcing
-  // it"); here it only excuses those few jobs, which must all come from A's last write.
-  const lastWriteOfA = Math.max(...jobs.filter((j) => (j.result as { tab: string }).tab === 'A').map((j) => j.finishedAt!))
-  const heardCompleted = new Set(heard.completed.map((e) => e.jobId))
-  const unheard = jobs.filter((j) => !heardCompleted.has(j.id))
-  if (unheard.length) test.info().annotations.push({ type: 'lost callbacks', description: `${unheard.length} completions of A's last write never reached ${successor === 'B' ? 'C' : 'B'}: ${unheard.map((j) => j.id).join(', ')}` })
-  for (const job of unheard) expect({ tab: (job.result as { tab: string }).tab, finishedAt: job.finishedAt }, `unheard completion of ${job.id}`).toEqual({ tab: 'A', finishedAt: lastWriteOfA })
+  expect(progress.every((e) => typeof e.progress === 'number' && e.progress > 0 && e.progress <= 1)).toBe(true)
+  // Completions too, also those of the last turn A committed before it closed, if it closed before
+  // announcing them: they stay unseen in the store, and the follower replays them when A's
+  // successor tells every page that it took the lead.
+  await expect
+    .poll(async () => {
+      const heardCompleted = new Set((await follower.evaluate(() => window.errandTest.events({ type: 'completed' }))).map((e) => e.jobId))
+      return ids.filter((id) => !heardCompleted.has(id))
+    }, { timeout: 5_000, message: 'jobs whose completion the follower never heard' })
+    .toEqual([])
 })

@@ -53,6 +53,9 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * payloads unread): 9,152 before. Then errand 21,305 (budget 21,400) for a turn whose head read
  * starts past the last job it claimed, reading only the keys of the jobs it holds up to there
  * instead of their records: no-op throughput 4.3× → 3.6× raw puts, paired over 6 rounds (21,123 before).
+ * Then errand 21,425 (budget 21,500): keep.age reads on past jobs created long ago that finished
+ * late (+83), and pages replay unseen outcomes when another page takes the lead, so a page open
+ * all along gets the callbacks a crashed leader recorded and never announced (+37).
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/
@@ -60,7 +63,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * Bytes of min+gzip; kB below means 1000 bytes.
  */
 export const ENTRIES = [
-  { name: 'errand', file: here('../dist/index.js'), budget: 21_400, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
+  { name: 'errand', file: here('../dist/index.js'), budget: 21_500, target: 8_000, lazy: { sender: 'on the first page-mode send' } },
   { name: 'errand/worker', file: here('../dist/worker.js'), budget: 2_200, target: 3_000 },
   { name: 'errand/sw', file: here('../dist/sw.js'), budget: 8_000, target: 8_000 },
   { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_600, target: 8_000 },

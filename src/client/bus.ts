@@ -163,7 +163,7 @@ export function createBus(channelName: string, onRemote: (message: Exclude<WireM
           continue
         }
         let delivery: Delivery
-        if (message.type !== 'paused' && message.type !== 'nudge') {
+        if (message.type !== 'paused' && message.type !== 'nudge' && message.type !== 'lead') {
           const { seen: _seen, apart, ...plain } = message
           if (apart && 'job' in plain) markPayloadApart(plain.job)
           delivery = deliver(plain as QueueMessage)

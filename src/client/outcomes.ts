@@ -7,7 +7,9 @@
  * wire's `seen: false`), clears it in a batched write after delivery, never in the write
  * that records the outcome: a page that dies in between leaves it unseen, to be replayed.
  * A page with listeners takes every outcome still unseen (one transaction, so exactly one
- * page replays each) shortly after it opens and whenever such a listener is added.
+ * page replays each) shortly after it opens, whenever such a listener is added, and when
+ * another page takes the lead (control message `lead`: the last leader may have died between
+ * recording outcomes and announcing them).
  */
 import { announcement, type EventName, type QueueMessage } from '../core/events.js'
 import { acknowledge, takeUnseen } from '../store/jobs.js'

@@ -107,6 +107,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
     }
     if (nudged?.event === 'cancelled') runner?.scheduler?.abandon(nudged.job.id)
     else if (message.type === 'cancelled') runner?.scheduler?.abandon(message.job.id)
+    else if (message.type === 'lead') outcomes.replay()
     else if (message.type === 'paused') {
       paused = message.paused
       runner?.scheduler?.setPaused(message.paused)
@@ -165,6 +166,11 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
         paused: () => paused,
         held,
         announce,
+        // The last leader may have committed outcomes it never announced: every page with listeners takes them.
+        onLead: () => {
+          bus.control({ type: 'lead' })
+          outcomes.replay()
+        },
         report: (error) => bus.publish({ type: 'error', error }),
       })
     : undefined

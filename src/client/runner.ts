@@ -37,6 +37,8 @@ export interface RunnerOptions {
   paused(): boolean | undefined
   held: SchedulerOptions['held']
   announce(message: QueueMessage): void
+  /** This page took the lead and its scheduler runs. */
+  onLead(): void
   report(error: Error): void
 }
 
@@ -74,6 +76,7 @@ export function startRunner(options: RunnerOptions): Runner {
             held: options.held,
             emit: options.announce,
           })
+          options.onLead()
         })
         .catch((error: unknown) => {
           // Leading failed (the database is gone): let another tab lead.

@@ -41,10 +41,13 @@ export type QueueMessage = { [K in EventName]: { type: K } & BaseEventMap[K] }[E
 /**
  * Control messages between tabs (not events), always posted. `nudge` stands in for an
  * `added` or `cancelled` event while a page knows of no other page: a page it has not heard
- * of yet (its hello still on the way) may lead, and must wake up or abandon a run.
+ * of yet (its hello still on the way) may lead, and must wake up or abandon a run. `lead`: a
+ * page took the lead; what its predecessor committed and never announced (it closed or crashed
+ * in between) is unseen in the store, and every page with listeners replays it (client/outcomes.ts).
  */
 export type ControlMessage =
   | { type: 'paused'; paused: boolean }
+  | { type: 'lead' }
   | { type: 'nudge'; event: 'added' | 'cancelled'; job: Pick<Job, 'id' | 'state' | 'priority' | 'kind'> }
 
 /** The event that announces what just happened to a job that finished an attempt: completed, failed, cancelled, or retrying. */

@@ -37,11 +37,12 @@ const BATCH = 100
 
 /**
  * One small transaction: deletes up to BATCH jobs of `state` that `rule` no longer keeps. It
- * reads the next BATCH by creation (ids sort by it) after the id `after`, and takes the oldest
- * outcomes among them, so that a job created long ago that just finished (a retry, a long
- * delay) outlives older outcomes. `resume`: the id to read on from when none of them went
- * but jobs created later may still be past `age` (every job read was created before the
- * cutoff; one created after it cannot have finished before it).
+ * reads the next BATCH by creation (ids sort by it, roughly: see newJobId()) after the id
+ * `after`, and takes the oldest outcomes among them, so that a job created long ago that just
+ * finished (a retry, a long delay) outlives older outcomes. Jobs beyond `count` are taken from
+ * the oldest created, whatever `after` says. `resume`: the id to read on from, when no job
+ * goes for `count` and jobs created later may still be past `age` (the last job read was
+ * created before the cutoff; one created after it cannot have finished before it).
  */
 export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancelled', rule: KeepRule, now: number, after?: string): Promise<{ deleted: number; resume?: string }> {
   return write(db, [...JOB_ROW_STORES], 'relaxed', `Could not prune ${state} jobs.`, async (tx) => {
@@ -49,14 +50,15 @@ export function pruneBatch(db: Database, state: 'completed' | 'failed' | 'cancel
     const range = stateRange(state)
     const excess = rule.count === undefined ? 0 : Math.max(0, (await result(index.count(range))) - rule.count)
     const cutoff = rule.age === undefined ? -Infinity : now - rule.age
-    const read = await result(index.getAll(after === undefined ? range : IDBKeyRange.bound([state, after], range.upper, true), BATCH))
+    const from = excess > 0 ? undefined : after
+    const read = await result(index.getAll(from === undefined ? range : IDBKeyRange.bound([state, from], range.upper, true), BATCH))
     // The first `excess` go for the count rule; after them, only those past the age.
     const doomed = [...read].sort((a, b) => (a.finishedAt ?? now) - (b.finishedAt ?? now)).filter((record, i) => i < excess || (record.finishedAt ?? now) < cutoff)
     const marks = doomed.map(markOf).filter((mark) => mark !== undefined)
     for (const record of doomed) deleteJobRows(tx, record)
     await unmark(tx.objectStore('unseen'), marks)
     const last = read[read.length - 1]
-    return { deleted: doomed.length, ...(doomed.length === 0 && read.length === BATCH && last!.createdAt < cutoff ? { resume: last!.id } : {}) }
+    return { deleted: doomed.length, ...(excess === 0 && read.length === BATCH && last!.createdAt < cutoff ? { resume: last!.id } : {}) }
   })
 }
 
@@ -69,11 +71,11 @@ export async function retain(db: Database, keep: Partial<Record<'completed' | 'f
   await sweepStates(db).catch(report)
   for (const [state, rule] of Object.entries(keep) as ['completed' | 'failed' | 'cancelled', KeepRule][]) {
     try {
-      // After a batch that deleted jobs, the same place is read again (they are gone); after one that deleted none, on past it.
+      // On past what was read while `age` may find more; else the same place again while jobs go (those are gone).
       for (let after: string | undefined; !stopped(); await new Promise((resolve) => setTimeout(resolve))) {
         const { deleted, resume } = await pruneBatch(db, state, rule, Date.now(), after)
         if (deleted === 0 && resume === undefined) break
-        if (deleted === 0) after = resume
+        if (resume !== undefined) after = resume
       }
     } catch (error) {
       report(error)

@@ -19,8 +19,9 @@
  *   job counts as never started: if the leader dies, its row is void and nothing else is
  *   left to undo (a job can sit claimed in memory, and then nothing ran).
  * - The head read is the first queued jobs in `next` order that no live row holds and no run
- *   here may still end. It starts past the last job this scheduler claimed only when every
- *   queued job up to there is skipped, which the same round trip checks by reading their keys.
+ *   here may still end. It starts past the last job this scheduler claimed only when no other
+ *   scheduler has a live row and every queued job up to there is skipped, which the same round
+ *   trip checks by reading their keys.
  * - A row past its `expiresAt` is void: its jobs may be claimed again (leases are renewed
  *   well before, see jobs.ts renewLeases). A new exclusive leader deletes every other row.
  * - Progress, start marks and outcomes are applied only when owner and `claims` still match
@@ -86,8 +87,9 @@ export interface TurnInput {
   held: readonly { id: string; claim: number }[]
   /**
    * The `next` key of the last job this scheduler claimed (TurnOutput `after`). A hint: the head
-   * read starts past it when every queued job up to it is one the turn skips (held, running, or
-   * written now), which takes reading their keys instead of their records; else from the start.
+   * read starts past it when no other scheduler has a live row and every queued job up to it is
+   * one the turn skips (held, running, or written now), which takes reading their keys instead
+   * of their records; else from the start (also when held jobs past it fill that read).
    */
   after: NextKey | undefined
   /**
@@ -126,7 +128,7 @@ interface Early {
   /** How many jobs `found` asked for. */
   count: number
   found: Promise<JobRecord[]>
-  /** The ids of the queued jobs up to `input.after` (none without it), whose records `found` leaves out. */
+  /** The ids of the queued jobs up to `input.after` (none without it), whose records `found` leaves out: at most one more than the turn skips. */
   upTo: Promise<string[]>
 }
 
@@ -147,8 +149,8 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const foreign = new Map<string, number>()
     /**
      * The first `input.claim` queued CPU jobs not in `skip`. Most skipped jobs are still in
-     * `next` (held, not written): the read asks for as many more, and reads again past them if
-     * that was not enough. `early`: a read issued before the other schedulers' rows were known,
+     * `next` (held, not written): the read asks for as many more, and reads again from the start,
+     * asking for more, if that was not enough. `early`: a read issued before the other schedulers' rows were known,
      * used when there are none (the usual case): the same read, or one past `input.after`
      * (see TurnInput) with the keys up to it, which is the answer when every one of them is skipped.
      */

@@ -39,13 +39,13 @@ test('keep.age prunes finished jobs older than age; other states and unruled sta
 })
 
 test('keep.age reaches an old outcome behind 100 jobs created before it that finished after it (long delays)', async () => {
-  const queue = testQueue({ keep: { completed: { age: 2000 } } })
+  const queue = testQueue({ keep: { completed: { age: 3500 } } })
   // Created first, finished last: they fill the first batch retention reads, and stay within the age.
-  const late = await queue.addAll(Array.from({ length: 100 }, (_, i) => ({ name: 'add' as const, payload: { a: i, b: 0 }, options: { delay: 3000 } })))
+  const late = await queue.addAll(Array.from({ length: 100 }, (_, i) => ({ name: 'add' as const, payload: { a: i, b: 0 }, options: { delay: 4000 } })))
   const early = await queue.add('add', { a: 1, b: 1 })
   await early.result()
   await Promise.all(late.map((job) => job.result()))
-  // Retention runs a second after the late ones settle: `early` finished 3 s before them, past the age.
+  // Retention runs a second after the late ones settle: `early` finished 4 s before them, past the age; they are within it.
   await expect.poll(() => queue.get(early.id), { timeout: 5000 }).toBeUndefined()
   expect((await queue.counts()).completed).toBe(100)
 })

@@ -149,6 +149,10 @@ test('a leader that crashes after committing an outcome but before announcing it
   // The next leader listens to nothing: only the watcher can take the unseen outcome, and only when told that the lead changed.
   const successor = await context.newPage()
   await openFixture(successor, { queue, concurrency: 1, tab: 'S', listen: [] })
+  // The crashed renderer's Web Lock goes when the browser has seen the process die.
+  await expect
+    .poll(() => successor.evaluate(async (name) => ((await navigator.locks.query()).held ?? []).some((lock) => lock.name === `errand:${name}`), queue), { timeout: 15_000, message: 'the successor leads' })
+    .toBe(true)
   await expect
     .poll(() => watcher.evaluate((jobId) => window.errandTest.events({ type: 'completed', jobId }), id), { timeout: 5_000, message: 'the watcher\'s queue.on("completed") listener gets the outcome' })
     .toHaveLength(1)

@@ -7,9 +7,11 @@
  * wire's `seen: false`), clears it in a batched write after delivery, never in the write
  * that records the outcome: a page that dies in between leaves it unseen, to be replayed.
  * A page with listeners takes every outcome still unseen (one transaction, so exactly one
- * page replays each) shortly after it opens, whenever such a listener is added, and when
- * another page takes the lead (control message `lead`: the last leader may have died between
- * recording outcomes and announcing them).
+ * page replays each) shortly after it opens and whenever such a listener is added; and those
+ * of the last two leases when a page takes the lead (control message `lead`: the last leader
+ * may have died between recording outcomes and announcing them). Only recent ones then: an
+ * older unseen outcome (its acknowledgement failed) may have reached this page's listeners
+ * live long ago, further back than the bus remembers, and would reach them twice.
  */
 import { announcement, type EventName, type QueueMessage } from '../core/events.js'
 import { acknowledge, takeUnseen } from '../store/jobs.js'
@@ -26,8 +28,8 @@ export interface Outcomes {
   received(message: WireMessage): void
   /** Acknowledges an outcome this page just delivered, if a listener here received it. */
   delivered(message: QueueMessage): void
-  /** Replays unseen outcomes to this page's listeners, soon. */
-  replay(): void
+  /** Replays unseen outcomes (finished since `since`, if given) to this page's listeners, soon. */
+  replay(since?: number): void
   /** Writes the pending acknowledgements now (the queue is closing). */
   flush(db: Database): Promise<void>
 }
@@ -38,6 +40,8 @@ export function createOutcomes(bus: Bus, database: () => Promise<Database | unde
   const listening = (): Set<string> => new Set(OUTCOMES.filter((type) => bus.listeners(type) > 0))
   let acks: Mark[] = []
   let replaying: Promise<void> | undefined
+  /** What the pending replay takes: outcomes since then, or all of them (undefined). */
+  let replayFrom: number | undefined
   // Written after delivery, never with the outcome itself: a page that dies between the two
   // leaves the outcome unseen, to be replayed, rather than marked seen and never delivered.
   const acknowledgeSoon = (job: { id: string; finishedAt?: number }): void => {
@@ -65,15 +69,18 @@ export function createOutcomes(bus: Bus, database: () => Promise<Database | unde
     delivered(message) {
       if (OUTCOMES.includes(message.type) && 'job' in message && bus.listeners(message.type) > 0) acknowledgeSoon(message.job)
     },
-    replay() {
+    replay(since) {
+      // A replay already pending takes the older of the two (undefined: everything).
+      replayFrom = !replaying ? since : replayFrom === undefined || since === undefined ? undefined : Math.min(replayFrom, since)
       // Later than the current task: listeners added right after openQueue() are in place.
       replaying ??= new Promise<void>((resolve) => setTimeout(resolve))
         .then(async () => {
           replaying = undefined
+          const from = replayFrom
           const states = listening()
           const db = states.size > 0 ? await database() : undefined
           if (!db) return
-          for (const record of await takeUnseen(db, states)) bus.deliver(announcement(record))
+          for (const record of await takeUnseen(db, states, from)) bus.deliver(announcement(record))
         })
         .catch(report)
     },

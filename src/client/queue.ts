@@ -107,7 +107,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
     }
     if (nudged?.event === 'cancelled') runner?.scheduler?.abandon(nudged.job.id)
     else if (message.type === 'cancelled') runner?.scheduler?.abandon(message.job.id)
-    else if (message.type === 'lead') outcomes.replay()
+    else if (message.type === 'lead') outcomes.replay(Date.now() - 2 * settings.lease)
     else if (message.type === 'paused') {
       paused = message.paused
       runner?.scheduler?.setPaused(message.paused)
@@ -135,7 +135,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
     if (delivery) void delivery.then(() => outcomes.delivered(message))
     else outcomes.delivered(message)
   }
-  void dbReady.then(outcomes.replay, () => {})
+  void dbReady.then(() => outcomes.replay(), () => {})
   const network = createNetwork({
     queue: name,
     db: () => database(),
@@ -166,10 +166,11 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
         paused: () => paused,
         held,
         announce,
-        // The last leader may have committed outcomes it never announced: every page with listeners takes them.
+        // The last leader may have committed outcomes it never announced: every page with listeners
+        // (this one too) tries to take them, and one takes each (client/outcomes.ts).
         onLead: () => {
           bus.control({ type: 'lead' })
-          outcomes.replay()
+          outcomes.replay(Date.now() - 2 * settings.lease)
         },
         report: (error) => bus.publish({ type: 'error', error }),
       })

@@ -43,7 +43,8 @@ export type QueueMessage = { [K in EventName]: { type: K } & BaseEventMap[K] }[E
  * `added` or `cancelled` event while a page knows of no other page: a page it has not heard
  * of yet (its hello still on the way) may lead, and must wake up or abandon a run. `lead`: a
  * page took the lead; what its predecessor committed and never announced (it closed or crashed
- * in between) is unseen in the store, and every page with listeners replays it (client/outcomes.ts).
+ * in between) is unseen in the store: every page with listeners tries to take it, and one
+ * replays each outcome (client/outcomes.ts).
  */
 export type ControlMessage =
   | { type: 'paused'; paused: boolean }

@@ -195,16 +195,16 @@ export function acknowledge(db: Database, marks: readonly Mark[]): Promise<void>
 }
 
 /**
- * Takes the finished jobs whose outcome no page has seen, in the given states, oldest
- * outcome first, and marks them seen: one transaction, so two pages opening at once
- * never replay the same outcome.
+ * Takes the finished jobs whose outcome no page has seen, in the given states (and finished
+ * since `since`, if given), oldest outcome first, and marks them seen: one transaction, so two
+ * pages opening at once never replay the same outcome.
  */
-export function takeUnseen(db: Database, states: ReadonlySet<string>): Promise<JobRecord[]> {
+export function takeUnseen(db: Database, states: ReadonlySet<string>, since?: number): Promise<JobRecord[]> {
   return write(db, ['jobs', 'unseen', 'payloads'], 'relaxed', 'Could not read outcomes to replay.', async (tx) => {
     const unseen = tx.objectStore('unseen')
     const jobs = tx.objectStore('jobs')
     // Keys come in order: oldest finish time first. Rows of states nobody here listens to are not read.
-    const keys = (await result(unseen.getAllKeys())).filter((key) => {
+    const keys = (await result(unseen.getAllKeys(since === undefined ? undefined : IDBKeyRange.lowerBound([since])))).filter((key) => {
       const state = markState(key)
       return state === undefined || states.has(state)
     })

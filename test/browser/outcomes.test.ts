@@ -4,6 +4,8 @@
 import { openDB } from 'idb'
 import { expect, test } from 'vitest'
 import type { Job } from '../../src/index.js'
+import { takeUnseen } from '../../src/store/jobs.js'
+import { openDatabase } from '../../src/store/schema.js'
 import { createTestQueue, drain } from '../../src/testing.js'
 import type { Jobs } from './fixtures/jobs.worker.js'
 import { fixtureWorker } from './helpers.js'
@@ -43,6 +45,17 @@ test('an outcome no listener saw is replayed once to the next page that listens,
   again.on('failed', ({ job }) => replayed.push(job.id))
   await settle()
   expect(replayed).toEqual([])
+})
+
+test('the replay that follows a change of leader takes only the outcomes since the bound it is given', async () => {
+  // An older unseen outcome (its acknowledgement failed) may have reached a page's listeners live long ago.
+  const name = `since-${crypto.randomUUID()}`
+  const { ok, bad } = await completeOneFailOne(name)
+  const db = await openDatabase(name, { onVersionChange: () => {}, onTerminated: () => {} })
+  const states = new Set(['completed', 'failed'])
+  expect(await takeUnseen(db, states, Date.now() + 60_000)).toEqual([])
+  expect((await takeUnseen(db, states, Date.now() - 60_000)).map((r) => r.id).sort()).toEqual([ok.id, bad.id].sort())
+  db.close()
 })
 
 /** On a page with a `completed` listener: one job completes, and the listener has it. */

@@ -107,7 +107,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
     }
     if (nudged?.event === 'cancelled') runner?.scheduler?.abandon(nudged.job.id)
     else if (message.type === 'cancelled') runner?.scheduler?.abandon(message.job.id)
-    else if (message.type === 'lead') outcomes.replay(Date.now() - 2 * settings.lease)
+    else if (message.type === 'lead') replayAfterLead()
     else if (message.type === 'paused') {
       paused = message.paused
       runner?.scheduler?.setPaused(message.paused)
@@ -136,6 +136,8 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
     else outcomes.delivered(message)
   }
   void dbReady.then(() => outcomes.replay(), () => {})
+  /** A page took the lead: the outcomes of the last two leases that are still unseen (client/outcomes.ts). */
+  const replayAfterLead = (): void => outcomes.replay(Date.now() - 2 * settings.lease)
   const network = createNetwork({
     queue: name,
     db: () => database(),
@@ -170,7 +172,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
         // (this one too) tries to take them, and one takes each (client/outcomes.ts).
         onLead: () => {
           bus.control({ type: 'lead' })
-          outcomes.replay(Date.now() - 2 * settings.lease)
+          replayAfterLead()
         },
         report: (error) => bus.publish({ type: 'error', error }),
       })

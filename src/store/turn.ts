@@ -149,10 +149,11 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     const foreign = new Map<string, number>()
     /**
      * The first `input.claim` queued CPU jobs not in `skip`. Most skipped jobs are still in
-     * `next` (held, not written): the read asks for as many more, and reads again from the start,
-     * asking for more, if that was not enough. `early`: a read issued before the other schedulers' rows were known,
-     * used when there are none (the usual case): the same read, or one past `input.after`
-     * (see TurnInput) with the keys up to it, which is the answer when every one of them is skipped.
+     * `next` (held, not written): the read asks for as many more, and reads again from the
+     * start, asking for more, if that was not enough. `early`: a read issued before the other
+     * schedulers' rows were known, used when there are none (the usual case): the same read, or
+     * one past `input.after` (see TurnInput) with the keys up to it, which is the answer when
+     * every one of them is skipped.
      */
     const head = async (skip: ReadonlySet<string>, early?: Early): Promise<JobRecord[]> => {
       if (input.claim <= 0) return []

@@ -127,6 +127,10 @@ export function createPool(options: PoolOptions): Pool {
       finish(slot, running, running.abortedFor === 'timeout' && !outcome.ok ? { ok: false, error: asTimeout(outcome.error, running.task.timeout) } : outcome)
     } else if (data?.errand === 'closing') {
       crashed(slot, 'the worker called self.close()')
+    } else if (data?.errand === 'unreadable' && running) {
+      // Only a run carries what a worker may fail to read, and a worker holds one run at a time.
+      const message = "The worker could not read the job's payload (a type workers lack, such as RTCCertificate). Pass plain data, Blobs or ArrayBuffers."
+      finish(slot, running, { ok: false, error: { name: 'DataCloneError', code: 'DATA_CLONE', message, stack: '' } })
     }
   }
 

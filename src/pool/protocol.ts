@@ -47,3 +47,5 @@ export type FromWorker =
   | { errand: 'woke'; id: number }
   /** The worker is about to close itself (`self.close()` in a handler). */
   | { errand: 'closing' }
+  /** A message from the page could not be read here (`messageerror`): a run's payload of a type workers do not have. */
+  | { errand: 'unreadable' }

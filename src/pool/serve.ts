@@ -37,6 +37,7 @@ interface Scope {
   close(): void
   postMessage(message: FromWorker, transfer?: Transferable[]): void
   addEventListener(type: 'message', listener: (event: { data: ToWorker | null | undefined }) => void): void
+  addEventListener(type: 'messageerror', listener: () => void): void
 }
 
 /**
@@ -137,6 +138,9 @@ export function serveJobs(jobs: JobDefinitions): void {
       setTimeout(() => post({ errand: 'woke', id: data.id }), data.ms)
     }
   })
+
+  // A run whose payload cannot be read here never reaches the listener above: its run fails, it does not hang.
+  scope.addEventListener('messageerror', () => post({ errand: 'unreadable' }))
 
   // self.close() from a handler would leave the page waiting forever; say so first.
   const close = scope.close.bind(scope)

@@ -33,6 +33,14 @@ test('an unknown handler name fails at once with UNKNOWN_JOB, without retries', 
   expect(error.errors[0]?.code).toBe('UNKNOWN_JOB')
 })
 
+test('a job whose payload the worker cannot read (an RTCCertificate) fails with DATA_CLONE instead of hanging', async () => {
+  const queue = testQueue()
+  const certificate = await RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams)
+  const job = await queue.add('echo', { certificate }, { attempts: 1 })
+  const settled = await Promise.race([job.result().catch((e: unknown) => e), new Promise((resolve) => setTimeout(() => resolve('still pending after 5 s'), 5000))])
+  expect(settled).toMatchObject({ name: 'JobFailedError', attempts: 1, errors: [{ code: 'DATA_CLONE' }] })
+})
+
 // Guards against a past defect: a worker module that never calls serveJobs() (a forgotten line, a wrong file)
 // never says it is ready; a job without a timeout then stays `running` forever
 // and result() never settles.

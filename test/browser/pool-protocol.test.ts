@@ -75,6 +75,15 @@ test('a result that can move to the page but not be stored (an ImageBitmap) fail
   expect(failed).toMatchObject({ ok: false, error: { code: 'DATA_CLONE', message: expect.stringMatching(/IndexedDB cannot keep the ImageBitmap in the job's result: return a Blob/) } })
 })
 
+test('a payload the worker cannot read (an RTCCertificate: storable, but not exposed to workers) fails its run with DATA_CLONE instead of hanging; the worker stays', async () => {
+  const workers = pool()
+  const first = await workers.run(task('workerId')).outcome
+  const certificate = await RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams)
+  const failed = await Promise.race([workers.run(task('echo', { certificate })).outcome, new Promise((resolve) => setTimeout(() => resolve('no outcome within 3 s'), 3000))])
+  expect(failed).toMatchObject({ ok: false, error: { code: 'DATA_CLONE', message: expect.stringMatching(/could not read the job's payload/) } })
+  await expect(workers.run(task('workerId')).outcome).resolves.toEqual(first)
+})
+
 test('a handler that throws a value nothing can read (a revoked Proxy) fails its run; the worker stays', async () => {
   const workers = pool()
   const first = await workers.run(task('workerId')).outcome

@@ -5,7 +5,7 @@ import { openDB } from 'idb'
 import { expect, test } from 'vitest'
 import { createTestQueue } from '../../src/testing.js'
 import type { Jobs } from './fixtures/jobs.worker.js'
-import { countTransactions, fixtureWorker, testQueue } from './helpers.js'
+import { countTransactions, fixtureWorker, testQueue, within } from './helpers.js'
 
 /** The ids the leaders hold in store `claims`: claimed, their records not written yet. */
 async function claimedIds(queue: { name: string }): Promise<string[]> {
@@ -160,10 +160,7 @@ test.each([
   } as typeof put
   try {
     const job = await queue.add(name, payload as never, { attempts: 1 })
-    const outcome = await Promise.race([
-      job.result().then((value) => ({ value }), (error: unknown) => ({ error })),
-      new Promise((resolve) => setTimeout(() => resolve('no outcome within 5 s'), 5000)),
-    ])
+    const outcome = await within(job.result().then((value) => ({ value }), (error: unknown) => ({ error })), 5000)
     expect(failures).toBe(1)
     expect(errors.length).toBeGreaterThan(0)
     expect(outcome).toEqual(state === 'completed' ? { value: 5 } : { error: expect.objectContaining({ code: 'JOB_FAILED' }) })

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
 import { createTestQueue } from '../../src/testing.js'
-import { testQueue } from './helpers.js'
+import { testQueue, within } from './helpers.js'
 
 test('a worker that closes itself mid-job fails only that attempt; the job is retried and completes', async () => {
   const queue = testQueue()
@@ -37,7 +37,7 @@ test('a job whose payload the worker cannot read (an RTCCertificate) fails with 
   const queue = testQueue()
   const certificate = await RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams)
   const job = await queue.add('echo', { certificate }, { attempts: 1 })
-  const settled = await Promise.race([job.result().catch((e: unknown) => e), new Promise((resolve) => setTimeout(() => resolve('still pending after 5 s'), 5000))])
+  const settled = await within(job.result().catch((e: unknown) => e), 5000)
   expect(settled).toMatchObject({ name: 'JobFailedError', attempts: 1, errors: [{ code: 'DATA_CLONE' }] })
 })
 
@@ -48,10 +48,7 @@ test('a worker that never calls serveJobs() fails the job instead of hanging it'
   const source = URL.createObjectURL(new Blob(['// a worker module that forgot serveJobs(jobs)\n'], { type: 'text/javascript' }))
   const queue = createTestQueue({ worker: () => new Worker(source, { type: 'module' }), concurrency: 1, startTimeout: 1000, defaults: { attempts: 1 } })
   const job = await queue.add('anything', undefined)
-  const settled = await Promise.race([
-    job.result().then(() => 'resolved', () => 'rejected'),
-    new Promise((resolve) => setTimeout(() => resolve('still pending after 5 s'), 5000)),
-  ])
+  const settled = await within(job.result().then(() => 'resolved', () => 'rejected'), 5000)
   expect(settled).toBe('rejected')
 })
 

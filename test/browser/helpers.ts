@@ -12,6 +12,10 @@ export function testQueue(options: QueueOptions & { name?: string } = {}) {
 
 afterEach(destroyTestQueues)
 
+/** What `promise` resolves with, or `still pending after <ms> ms` if it has not settled by then: a test of something that could hang fails instead of timing out. */
+export const within = <T>(promise: Promise<T>, ms: number): Promise<T | string> =>
+  Promise.race([promise, new Promise<string>((resolve) => setTimeout(() => resolve(`still pending after ${ms} ms`), ms))])
+
 /** Counts the IndexedDB transactions this page opens while `work` runs, those `which` accepts (all by default). */
 export async function countTransactions(work: () => Promise<unknown>, which: (stores: string[], mode: IDBTransactionMode | undefined) => boolean = () => true): Promise<number> {
   let count = 0

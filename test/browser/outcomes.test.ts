@@ -8,7 +8,7 @@ import { takeUnseen } from '../../src/store/jobs.js'
 import { openDatabase } from '../../src/store/schema.js'
 import { createTestQueue, drain } from '../../src/testing.js'
 import type { Jobs } from './fixtures/jobs.worker.js'
-import { fixtureWorker } from './helpers.js'
+import { fixtureWorker, within } from './helpers.js'
 
 const open = (name: string, worker = true) => createTestQueue<Jobs>({ name, concurrency: 1, ...(worker ? { worker: fixtureWorker } : {}) })
 const settle = () => new Promise((resolve) => setTimeout(resolve, 150))
@@ -278,7 +278,6 @@ async function completeUnannounced(name: string, id: string, result?: unknown) {
   other.close()
 }
 
-const within2s = <T>(promise: Promise<T>) => Promise.race([promise, new Promise((resolve) => setTimeout(() => resolve('still waiting after 2 s'), 2000))])
 
 test('a result() waiting when this page meets another page reads the store again', async () => {
   const name = `met-${crypto.randomUUID()}`
@@ -287,7 +286,7 @@ test('a result() waiting when this page meets another page reads the store again
   const result = job.result()
   await settle() // read once: still queued
   await completeUnannounced(name, job.id, 42)
-  expect(await within2s(result)).toBe(42)
+  expect(await within(result, 2000)).toBe(42)
 })
 
 test('an onIdle() waiting when this page meets another page counts again', async () => {
@@ -297,5 +296,5 @@ test('an onIdle() waiting when this page meets another page counts again', async
   const idle = queue.onIdle().then(() => 'idle')
   await settle() // counted once: one job queued
   await completeUnannounced(name, job.id)
-  expect(await within2s(idle)).toBe('idle')
+  expect(await within(idle, 2000)).toBe('idle')
 })

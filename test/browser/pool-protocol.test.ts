@@ -6,7 +6,7 @@ import { createClock, type Clock } from '../../src/pool/clock.js'
 import { createPool, type Pool, type Task } from '../../src/pool/pool.js'
 import type { WorkerReport } from '../../src/pool/protocol.js'
 import { collectTransferables } from '../../src/pool/transferables.js'
-import { fixtureWorker } from './helpers.js'
+import { fixtureWorker, within } from './helpers.js'
 
 const MiB = 1024 * 1024
 const lateWorker = () => new Worker(new URL('./fixtures/late.worker.ts', import.meta.url), { type: 'module' })
@@ -79,7 +79,7 @@ test('a payload the worker cannot read (an RTCCertificate: storable, but not exp
   const workers = pool()
   const first = await workers.run(task('workerId')).outcome
   const certificate = await RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams)
-  const failed = await Promise.race([workers.run(task('echo', { certificate })).outcome, new Promise((resolve) => setTimeout(() => resolve('no outcome within 3 s'), 3000))])
+  const failed = await within(workers.run(task('echo', { certificate })).outcome, 3000)
   expect(failed).toMatchObject({ ok: false, error: { code: 'DATA_CLONE', message: expect.stringMatching(/could not read the job's payload/) } })
   await expect(workers.run(task('workerId')).outcome).resolves.toEqual(first)
 })
@@ -87,7 +87,7 @@ test('a payload the worker cannot read (an RTCCertificate: storable, but not exp
 test('a handler that throws a value nothing can read (a revoked Proxy) fails its run; the worker stays', async () => {
   const workers = pool()
   const first = await workers.run(task('workerId')).outcome
-  const failed = await Promise.race([workers.run(task('throwsUnreadable')).outcome, new Promise((resolve) => setTimeout(() => resolve('no outcome within 3 s'), 3000))])
+  const failed = await within(workers.run(task('throwsUnreadable')).outcome, 3000)
   expect(failed).toMatchObject({ ok: false, error: { message: 'The handler threw a value that cannot be read.' } })
   await expect(workers.run(task('workerId')).outcome).resolves.toEqual(first)
 })

@@ -2,7 +2,7 @@ import { openDB } from 'idb'
 import { expect, test } from 'vitest'
 import { deleteQueue, openQueue } from '../../src/index.js'
 import { drain } from '../../src/testing.js'
-import { fixtureWorker, testQueue } from './helpers.js'
+import { fixtureWorker, testQueue, within } from './helpers.js'
 import type { Jobs } from './fixtures/jobs.worker.js'
 
 test('list() pages through jobs by state and name, oldest first, through an index', async () => {
@@ -42,7 +42,7 @@ test('drain() refuses options it does not know, and rejects with QUEUE_CLOSED wh
   const draining = drain(queue, { timeout: 30_000 })
   await queue.close()
   // Not after its 30 s timeout: nothing more can happen to a closed queue.
-  const outcome = await Promise.race([draining.catch((error: unknown) => error), new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5000))])
+  const outcome = await within(draining.catch((error: unknown) => error), 5000)
   expect(outcome).toMatchObject({ code: 'QUEUE_CLOSED', message: expect.stringContaining('closed (closed) before it drained') })
 })
 

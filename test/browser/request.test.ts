@@ -9,7 +9,7 @@ import { addJobs } from '../../src/store/jobs.js'
 import { deleteDatabase, openDatabase } from '../../src/store/schema.js'
 import { sendTurn } from '../../src/store/send-turn.js'
 import { drain } from '../../src/testing.js'
-import { testQueue } from './helpers.js'
+import { testQueue, within } from './helpers.js'
 
 type Queue = ReturnType<typeof testQueue>
 
@@ -203,7 +203,7 @@ test('a send whose outcome could not be written (a storage hiccup) is recorded b
   } as typeof put
   try {
     const job = await queue.request(url)
-    const outcome = await Promise.race([job.result(), new Promise((resolve) => setTimeout(() => resolve('no outcome within 5 s'), 5000))])
+    const outcome = await within(job.result(), 5000)
     expect(failures).toBe(1)
     expect(outcome).toMatchObject({ status: 200 })
     await new Promise((resolve) => setTimeout(resolve, 1500)) // past the lease: nothing is sent again

@@ -173,10 +173,16 @@ export interface ListOptions {
 }
 
 /** One item of `queue.addAll()`. */
-export type AddAllItem<J> = { [N in JobName<J>]: { name: N; payload: JobPayload<J, N>; options?: JobOptions } }[JobName<J>]
+export type AddAllItem<J> = ItemOf<J, JobName<J>>
+
+/** An `addAll()` item of the job named `N`, or, for several names, one of theirs. */
+type ItemOf<J, N> = N extends JobName<J> ? { name: N; payload: JobPayload<J, N>; options?: JobOptions } : never
+
+/** The handle of a job named `N`, or, for several names, one of theirs. */
+type HandleOf<J, N> = N extends JobName<J> ? JobHandle<JobPayload<J, N>, JobResult<J, N>, N> : never
 
 /** The handle of one `addAll()` item: of its job, or, for an item typed as several, one of theirs. */
-type HandleFor<J, T> = T extends { name: infer N extends JobName<J> } ? JobHandle<JobPayload<J, N>, JobResult<J, N>, N> : never
+type HandleFor<J, T> = T extends { name: infer N } ? HandleOf<J, N> : never
 
 /** The handles `queue.addAll(items)` resolves with, in the order of `items`, each typed by its item's name. */
 export type AddAllHandles<J, I extends readonly AddAllItem<J>[]> = { -readonly [K in keyof I]: HandleFor<J, I[K]> }
@@ -216,7 +222,9 @@ export interface Queue<J = JobDefinitions> {
    * Adds many jobs in one transaction: all are added, or none. The handles come in the order of
    * `items`, each typed by its item's name (a list written inline is typed item by item).
    */
-  addAll<I extends readonly AddAllItem<J>[] | []>(items: I): Promise<AddAllHandles<J, I>>
+  // Inferred through the items' names, not the items: each item is then checked against its
+  // job's own type, so a misspelt key in it, its payload or its options is an error, as in add().
+  addAll<Names extends readonly JobName<J>[] | []>(items: { readonly [K in keyof Names]: ItemOf<J, Names[K]> }): Promise<{ -readonly [K in keyof Names]: HandleOf<J, Names[K]> }>
   /** A snapshot of one job, or undefined. */
   get(id: string): Promise<AnyJobOf<J> | undefined>
   /** Re-attaches a handle to a job (for example after a reload), or undefined if there is no such job. */

@@ -76,6 +76,15 @@ async function typed() {
   expectTypeOf(await queue.addAll([])).toEqualTypeOf<[]>()
   // @ts-expect-error: payload does not match the name
   await queue.addAll([{ name: 'sum', payload: { file, size: 1 } }])
+  // Each item is checked as add() checks its arguments: a misspelt key is an error, not dropped.
+  // @ts-expect-error: `option` is not a key of an item (it is `options`)
+  await queue.addAll([{ name: 'sum', payload: { values: [1] }, option: { priority: 1 } }])
+  // @ts-expect-error: `priorty` is not an option (it is `priority`)
+  await queue.addAll([{ name: 'sum', payload: { values: [1] }, options: { attempts: 2, priorty: 1 } }])
+  // @ts-expect-error: `sizes` is not in the payload of thumbnail
+  await queue.addAll([{ name: 'sum', payload: { values: [1] } }, { name: 'thumbnail', payload: { file, size: 1, sizes: [2] } }])
+  // @ts-expect-error: no handler named "sums"
+  await queue.addAll([{ name: 'sums', payload: { values: [1] } }])
 
   // Events narrow by job name.
   queue.on('completed', ({ job }) => {

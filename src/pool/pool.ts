@@ -8,7 +8,8 @@
  * - `run()` always settles exactly once: with the handler's outcome, or with a
  *   WORKER_CRASHED / timeout / cancel outcome when the worker is gone. A run pending
  *   on a terminated worker never keeps a job waiting.
- * - A worker that misbehaved once (crash, ignored abort) is terminated, never reused.
+ * - A worker that misbehaved once (crash, ignored abort) is terminated, never reused. An error a
+ *   handler's leftover callback throws while no run goes on in the worker is logged, and fails nothing.
  * - Nothing is posted to a worker before it says `ready`; after that, messages go out
  *   in the order the pool made them, so an abort always follows its run.
  * - A message from a worker counts only for the run that worker holds now: a `done` or
@@ -92,8 +93,8 @@ export function createPool(options: PoolOptions): Pool {
     if (slot.run) finish(slot, slot.run, outcome)
   }
 
-  const crashed = (slot: Slot, detail: string): void =>
-    kill(slot, { ok: false, error: { name: 'WorkerCrashedError', code: 'WORKER_CRASHED', message: `The worker running this job stopped: ${detail}. The worker was replaced.`, stack: '' } })
+  const crashed = (slot: Slot, detail: string, stack = ''): void =>
+    kill(slot, { ok: false, error: { name: 'WorkerCrashedError', code: 'WORKER_CRASHED', message: `The worker running this job stopped: ${detail}. The worker was replaced.`, stack } })
 
   /** Posts now, or once the worker is ready. A message that cannot be posted counts as a crash, so its run still settles. */
   const post = (slot: Slot, message: ToWorker, transfer: Transferable[] = []): void => {
@@ -127,6 +128,12 @@ export function createPool(options: PoolOptions): Pool {
       finish(slot, running, running.abortedFor === 'timeout' && !outcome.ok ? { ok: false, error: asTimeout(outcome.error, running.task.timeout) } : outcome)
     } else if (data?.errand === 'closing') {
       crashed(slot, 'the worker called self.close()')
+    } else if (data?.errand === 'uncaught') {
+      const { error } = data
+      // Thrown while this run went on in the worker: it may be the run's own (a callback that threw
+      // instead of settling its promise), so the run fails rather than hang. Else no run of it is left.
+      if (running && data.runIds.includes(running.runId)) crashed(slot, `uncaught ${error.name}: ${error.message}`, error.stack)
+      else console.error(`errand: a callback left behind in a worker threw after its job ended; no job failed. ${error.stack || error.message}`)
     } else if (data?.errand === 'unreadable' && running) {
       // Only a run carries what a worker may fail to read, and a worker holds one run at a time.
       const message = "The worker could not read the job's payload (a type workers lack, such as RTCCertificate). Pass plain data, Blobs or ArrayBuffers."

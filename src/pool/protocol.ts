@@ -49,3 +49,5 @@ export type FromWorker =
   | { errand: 'closing' }
   /** A message from the page could not be read here (`messageerror`): a run's payload of a type workers do not have. */
   | { errand: 'unreadable' }
+  /** An error thrown outside any handler's promise (a timer, a listener), with the runs going on in the worker when it was thrown. */
+  | { errand: 'uncaught'; runIds: number[]; error: SerializedError }

@@ -8,7 +8,8 @@ import type { JobContext, JobDefinitions, JobHandler } from '../core/registry.js
 import type { FromWorker, RunOutcome, RunRequest, SerializedError, ToWorker, WorkerReport } from './protocol.js'
 import { collectTransferables } from './transferables.js'
 
-let served = false
+/** Calls of serveJobs() in this worker. */
+let served = 0
 
 /** Progress is sent at most this often per job (the last value always arrives). */
 const PROGRESS_INTERVAL_MS = 100
@@ -38,6 +39,7 @@ interface Scope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void
   addEventListener(type: 'message', listener: (event: { data: ToWorker | null | undefined }) => void): void
   addEventListener(type: 'messageerror', listener: () => void): void
+  addEventListener(type: 'error', listener: (event: { error: unknown; message: string; preventDefault(): void }) => void): void
 }
 
 /**
@@ -48,8 +50,7 @@ interface Scope {
 export function serveJobs(jobs: JobDefinitions): void {
   // A second listener would run every job twice (or fail the names only the other registry has).
   // A plain Error: the page reports it as the worker's crash (WORKER_CRASHED), and ErrandError would weigh on every worker.
-  if (served) throw new Error('errand: serveJobs() was called twice in this worker; call it once, with every handler.')
-  served = true
+  if (served++) throw new Error('errand: serveJobs() was called twice in this worker; call it once, with every handler.')
   // Null prototype: a job named "constructor" or "__proto__" finds nothing inherited.
   const registry: Record<string, JobHandler> = Object.assign(Object.create(null) as Record<string, JobHandler>, jobs)
   const names = Object.keys(registry).filter((name) => typeof registry[name] === 'function')
@@ -141,6 +142,15 @@ export function serveJobs(jobs: JobDefinitions): void {
 
   // A run whose payload cannot be read here never reaches the listener above: its run fails, it does not hang.
   scope.addEventListener('messageerror', () => post({ errand: 'unreadable' }))
+
+  // Thrown outside any handler's promise: the page tells whose it may be by the runs going on here
+  // now. None: a callback an ended run left behind, which must not fail the next job.
+  scope.addEventListener('error', (event) => {
+    // Called twice: that error, and any later, reach the page's own listener (the worker failed).
+    if (served > 1) return
+    event.preventDefault()
+    post({ errand: 'uncaught', runIds: [...controllers.keys()], error: thrown(event.error ?? event.message) })
+  })
 
   // self.close() from a handler would leave the page waiting forever; say so first.
   const close = scope.close.bind(scope)

@@ -1,4 +1,4 @@
-import { expect, test } from 'vitest'
+import { expect, test, vi } from 'vitest'
 import { createTestQueue } from '../../src/testing.js'
 import { testQueue, within } from './helpers.js'
 
@@ -19,7 +19,24 @@ test('an uncaught error thrown inside the worker fails that attempt; the pool re
   await expect(other.result()).resolves.toBe(42)
   const stored = await job.get()
   expect(stored?.errors.map((e) => e.name)).toEqual(['WorkerCrashedError', 'WorkerCrashedError'])
-  expect(stored?.errors[0]?.message).toContain('uncaught in worker')
+  expect(stored?.errors[0]?.message).toContain('uncaught Error: uncaught in worker')
+  // Where it was thrown: the worker's own stack of the error.
+  expect(stored?.errors[0]?.stack).toMatch(/^Error: uncaught in worker\n\s+at /)
+})
+
+test("an error that a finished job's leftover timer throws fails no other job, and is logged on the page", async () => {
+  const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+  try {
+    const queue = testQueue({ concurrency: 1 })
+    const first = await queue.add('leaveThrow', { ms: 0 })
+    // Queued behind it, on the same worker: handed over while that timer fires.
+    const next = await queue.add('add', { a: 20, b: 22 }, { attempts: 1 })
+    await expect(first.result()).resolves.toBe('left')
+    await expect(next.result()).resolves.toBe(42)
+    await vi.waitFor(() => expect(logged).toHaveBeenCalledWith(expect.stringMatching(/after its job ended; no job failed\. Error: left behind by leaveThrow\n/)))
+  } finally {
+    logged.mockRestore()
+  }
 })
 
 test('an unknown handler name fails at once with UNKNOWN_JOB, without retries', async () => {

@@ -59,9 +59,9 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * leader recorded and never announced (+89). Then errand 21,551 (budget 21,600) and worker 2,103:
  * a run whose payload the worker cannot read (a type workers lack, such as RTCCertificate) fails
  * with DATA_CLONE instead of hanging its job for good (+74, and +16 in the worker). Then errand
- * 21,644 (budget 21,700) and worker 2,152: an error thrown in a worker while none of its runs goes on
+ * 21,673 (budget 21,700) and worker 2,151: an error thrown in a worker while none of its runs goes on
  * (a callback an ended job left behind) fails no job and is logged on the page, instead of failing
- * the job handed to that worker next; one thrown during a run fails it with the error's stack (+93, +49).
+ * the job handed to that worker next; one thrown during a run fails it with the error's stack (+122, +48).
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/

@@ -178,13 +178,16 @@ export type AddAllItem<J> = ItemOf<J, JobName<J>>
 /** An `addAll()` item of the job named `N`, or, for several names, one of theirs. */
 type ItemOf<J, N> = N extends JobName<J> ? { name: N; payload: JobPayload<J, N>; options?: JobOptions } : never
 
-/** The handle of a job named `N`, or, for several names, one of theirs. */
-type HandleOf<J, N> = N extends JobName<J> ? JobHandle<JobPayload<J, N>, JobResult<J, N>, N> : never
+/** The items of the jobs named `Names`, in their order: what `addAll()` checks a list against. */
+type ItemsOf<J, Names> = { readonly [K in keyof Names]: ItemOf<J, Names[K]> }
 
 /** The handle of one `addAll()` item: of its job, or, for an item typed as several, one of theirs. */
-type HandleFor<J, T> = T extends { name: infer N } ? HandleOf<J, N> : never
+type HandleFor<J, T> = T extends { name: infer N extends JobName<J> } ? JobHandle<JobPayload<J, N>, JobResult<J, N>, N> : never
 
-/** The handles `queue.addAll(items)` resolves with, in the order of `items`, each typed by its item's name. */
+/**
+ * The handles `queue.addAll(items)` resolves with, in the order of `items`, each typed by its
+ * item's name. A list whose type is a type parameter of your own gets its constraint's handles.
+ */
 export type AddAllHandles<J, I extends readonly AddAllItem<J>[]> = { -readonly [K in keyof I]: HandleFor<J, I[K]> }
 
 /** A persistent, typed job queue in IndexedDB. Create it with `openQueue()`. */
@@ -224,7 +227,7 @@ export interface Queue<J = JobDefinitions> {
    */
   // Inferred through the items' names, not the items: each item is then checked against its
   // job's own type, so a misspelt key in it, its payload or its options is an error, as in add().
-  addAll<Names extends readonly JobName<J>[] | []>(items: { readonly [K in keyof Names]: ItemOf<J, Names[K]> }): Promise<{ -readonly [K in keyof Names]: HandleOf<J, Names[K]> }>
+  addAll<Names extends readonly JobName<J>[] | []>(items: ItemsOf<J, Names>): Promise<AddAllHandles<J, ItemsOf<J, Names>>>
   /** A snapshot of one job, or undefined. */
   get(id: string): Promise<AnyJobOf<J> | undefined>
   /** Re-attaches a handle to a job (for example after a reload), or undefined if there is no such job. */

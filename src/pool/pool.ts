@@ -9,7 +9,8 @@
  *   WORKER_CRASHED / timeout / cancel outcome when the worker is gone. A run pending
  *   on a terminated worker never keeps a job waiting.
  * - A worker that misbehaved once (crash, ignored abort) is terminated, never reused. An error a
- *   handler's leftover callback throws while no run goes on in the worker is logged, and fails nothing.
+ *   handler's leftover callback throws while no run goes on in the worker is logged and fails
+ *   nothing: the worker is replaced if idle, and kept for the run it was just handed otherwise.
  * - Nothing is posted to a worker before it says `ready`; after that, messages go out
  *   in the order the pool made them, so an abort always follows its run.
  * - A message from a worker counts only for the run that worker holds now: a `done` or
@@ -130,10 +131,12 @@ export function createPool(options: PoolOptions): Pool {
       crashed(slot, 'the worker called self.close()')
     } else if (data?.errand === 'uncaught') {
       const { error } = data
-      // Thrown while this run went on in the worker: it may be the run's own (a callback that threw
-      // instead of settling its promise), so the run fails rather than hang. Else no run of it is left.
-      if (running && data.runIds.includes(running.runId)) crashed(slot, `uncaught ${error.name}: ${error.message}`, error.stack)
-      else console.error(`errand: a callback left behind in a worker threw after its job ended; no job failed. ${error.stack || error.message}`)
+      // Thrown while this run went on in the worker, it may be the run's own (a callback that threw
+      // instead of settling its promise): the run fails rather than hang. Else it fails no job: an
+      // idle worker goes with what is left of it, and one just handed a run keeps it.
+      const ours = running !== undefined && data.runIds.includes(running.runId)
+      if (!ours) console.error(`errand: a callback left in a worker threw while no job ran there; no job failed. Clear timers and listeners before a handler returns. ${error.stack || error.message}`)
+      if (ours || !running) crashed(slot, `uncaught ${error.name}: ${error.message}`, error.stack)
     } else if (data?.errand === 'unreadable' && running) {
       // Only a run carries what a worker may fail to read, and a worker holds one run at a time.
       const message = "The worker could not read the job's payload (a type workers lack, such as RTCCertificate). Pass plain data, Blobs or ArrayBuffers."

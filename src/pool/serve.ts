@@ -148,8 +148,9 @@ export function serveJobs(jobs: JobDefinitions): void {
   scope.addEventListener('error', (event) => {
     // Called twice: that error, and any later, reach the page's own listener (the worker failed).
     if (served > 1) return
-    event.preventDefault()
     post({ errand: 'uncaught', runIds: [...controllers.keys()], error: thrown(event.error ?? event.message) })
+    // After the post: a thrown value that cannot be read reaches the page's own listener, which fails the run.
+    event.preventDefault()
   })
 
   // self.close() from a handler would leave the page waiting forever; say so first.

@@ -2,7 +2,7 @@
 // expect-error directive below marks a mistake users make; if one stopped being an error, tsc fails.
 import { expectTypeOf } from 'vitest'
 import { defineJobs } from '../../src/worker.js'
-import { openQueue, type AddAllItem, type AnyJobHandleOf, type HttpResponse, type Job, type JobHandle, type StoredRequest } from '../../src/index.js'
+import { openQueue, type AddAllHandles, type AddAllItem, type AnyJobHandleOf, type HttpResponse, type Job, type JobHandle, type Queue, type StoredRequest } from '../../src/index.js'
 
 const jobs = defineJobs({
   async thumbnail(input: { file: Blob; size: number }, ctx) {
@@ -76,7 +76,10 @@ async function typed() {
   expectTypeOf(await queue.addAll([])).toEqualTypeOf<[]>()
   // @ts-expect-error: payload does not match the name
   await queue.addAll([{ name: 'sum', payload: { file, size: 1 } }])
-  // Each item is checked as add() checks its arguments: a misspelt key is an error, not dropped.
+  // A helper generic in the registry passes a list through, typed by AddAllHandles.
+  const addEach = <J>(q: Queue<J>, items: AddAllItem<J>[]): Promise<AddAllHandles<J, AddAllItem<J>[]>> => q.addAll(items)
+  expectTypeOf(await addEach(queue, mixed)).toEqualTypeOf<AnyJobHandleOf<Jobs>[]>()
+  // Each item written inline is checked as add() checks its arguments: a misspelt key is an error, not dropped.
   // @ts-expect-error: `option` is not a key of an item (it is `options`)
   await queue.addAll([{ name: 'sum', payload: { values: [1] }, option: { priority: 1 } }])
   // @ts-expect-error: `priorty` is not an option (it is `priority`)

@@ -3,11 +3,12 @@
  * scheduler, the worker pool and the clock; the others watch its heartbeat and steal the lock
  * from a leader whose beat stopped.
  */
+import { ErrandError } from '../core/errors.js'
 import type { QueueMessage } from '../core/events.js'
-import { createClock, type Clock } from '../pool/clock.js'
-import { createPool, type Pool } from '../pool/pool.js'
+import type { Clock } from '../pool/clock.js'
+import type { Pool } from '../pool/pool.js'
 import { lead, watchHeartbeat } from '../scheduler/leader.js'
-import { startScheduler, type Scheduler, type SchedulerOptions } from '../scheduler/scheduler.js'
+import type { Scheduler, SchedulerOptions } from '../scheduler/scheduler.js'
 import { HEARTBEAT_KEY, PAUSED_KEY, type Heartbeat } from '../store/jobs.js'
 import { getMeta } from '../store/reads.js'
 import type { Database } from '../store/schema.js'
@@ -42,6 +43,12 @@ export interface RunnerOptions {
   report(error: Error): void
 }
 
+/** The scheduler and the pool: a chunk of their own (engine.ts), loaded by the page that leads. */
+const loadEngine = () =>
+  import('./engine.js').catch((error: unknown) => {
+    throw new ErrandError('NETWORK', `Could not load errand's engine, the part of errand that runs jobs in the page that leads: ${(error as Error).message}. This page lets another tab lead; reload it to run jobs here.`, { cause: error })
+  })
+
 export function startRunner(options: RunnerOptions): Runner {
   const { settings, create, db: dbReady } = options
   let scheduler: Scheduler | undefined
@@ -57,7 +64,7 @@ export function startRunner(options: RunnerOptions): Runner {
       void dbReady
         .then(async (db) => {
           if (!current()) return
-          const stored = (await getMeta(db, PAUSED_KEY)) === true
+          const [stored, { createClock, createPool, startScheduler }] = await Promise.all([getMeta(db, PAUSED_KEY), loadEngine()])
           if (!current()) return
           pool = createPool({ create, size: settings.concurrency, graceMs: settings.grace, startMs: settings.startTimeout })
           clock = createClock(create)
@@ -66,7 +73,7 @@ export function startRunner(options: RunnerOptions): Runner {
             owner: options.owner,
             pool,
             clock,
-            paused: options.paused() ?? stored,
+            paused: options.paused() ?? stored === true,
             exclusive,
             concurrency: settings.concurrency,
             leaseMs: settings.lease,
@@ -79,7 +86,7 @@ export function startRunner(options: RunnerOptions): Runner {
           options.onLead()
         })
         .catch((error: unknown) => {
-          // Leading failed (the database is gone): let another tab lead.
+          // Leading failed (the database is gone, the engine did not load): let another tab lead.
           options.report(error as Error)
           leadership.release()
         })

@@ -351,7 +351,7 @@ const CASES = {
         unit: 'bytes',
         note: s.gzip > s.budget ? 'OVER BUDGET' : 'deterministic: one measurement',
       })
-      for (const l of s.lazy) row(c, `${s.name}: + min+gzip loaded ${l.when}`, [l.gzip], undefined, `npm test budget: ${(l.budget / 1000).toFixed(2)} kB`, { unit: 'bytes', note: l.gzip > l.budget ? 'OVER BUDGET' : 'not at start: no target' })
+      for (const l of s.lazy) row(c, `${s.name}: + min+gzip loaded ${l.when}`, [l.gzip], undefined, `npm test budget: ${(l.budget / 1000).toFixed(1)} kB`, { unit: 'bytes', note: l.gzip > l.budget ? 'OVER BUDGET' : 'not at start: no target' })
     }
   },
 }

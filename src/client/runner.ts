@@ -9,7 +9,7 @@ import type { Clock } from '../pool/clock.js'
 import type { Pool } from '../pool/pool.js'
 import { lead, watchHeartbeat } from '../scheduler/leader.js'
 import type { Scheduler, SchedulerOptions } from '../scheduler/scheduler.js'
-import { HEARTBEAT_KEY, PAUSED_KEY, type Heartbeat } from '../store/jobs.js'
+import { HEARTBEAT_KEY, PAUSED_KEY, renewLeases, type Heartbeat } from '../store/jobs.js'
 import { getMeta } from '../store/reads.js'
 import type { Database } from '../store/schema.js'
 import type { Settings } from './settings.js'
@@ -44,9 +44,9 @@ export interface RunnerOptions {
 }
 
 /** The scheduler and the pool: a chunk of their own (engine.ts), loaded by the page that leads. */
-const loadEngine = () =>
+const loadEngine = (queue: string) =>
   import('./engine.js').catch((error: unknown) => {
-    throw new ErrandError('NETWORK', `Could not load errand's engine, the part of errand that runs jobs in the page that leads: ${(error as Error).message}. This page lets another tab lead; reload it to run jobs here.`, { cause: error })
+    throw new ErrandError('NETWORK', `Could not load errand's engine, the part of errand that runs jobs in the page that leads: ${(error as Error).message}. This page lets another tab lead; reload it to run jobs here.`, { cause: error, context: { queue } })
   })
 
 export function startRunner(options: RunnerOptions): Runner {
@@ -64,7 +64,10 @@ export function startRunner(options: RunnerOptions): Runner {
       void dbReady
         .then(async (db) => {
           if (!current()) return
-          const [stored, { createClock, createPool, startScheduler }] = await Promise.all([getMeta(db, PAUSED_KEY), loadEngine()])
+          // A first beat at once: while the engine loads, followers see this leader's heartbeat, not the stopped one of its predecessor.
+          const now = Date.now()
+          renewLeases(db, options.owner, [], now + settings.lease, { owner: options.owner, at: now }).catch(() => {})
+          const [stored, { createClock, createPool, startScheduler }] = await Promise.all([getMeta(db, PAUSED_KEY), loadEngine(options.name)])
           if (!current()) return
           pool = createPool({ create, size: settings.concurrency, graceMs: settings.grace, startMs: settings.startTimeout })
           clock = createClock(create)
@@ -86,9 +89,10 @@ export function startRunner(options: RunnerOptions): Runner {
           options.onLead()
         })
         .catch((error: unknown) => {
-          // Leading failed (the database is gone, the engine did not load): let another tab lead.
-          options.report(error as Error)
+          // Leading failed (the database is gone, the engine did not load): let another tab lead, and watch it no more.
+          if (!options.closed()) options.report(error as Error)
           leadership.release()
+          stopWatching()
         })
     },
     () => {

@@ -64,7 +64,9 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * the job handed to that worker next; one thrown during a run fails it with the error's stack (+122, +48). Then errand
  * 16,739 (budget 16,800): the scheduler, the worker pool and its clock (client/engine.ts) are a chunk
  * that a page loads when it takes the lead (6,068 B), so pages that never lead never download them
- * (16,694 B; +45 for the leader's first heartbeat, written before the chunk loads).
+ * (16,694 B; +45 for the leader's first heartbeat, written before the chunk loads). Then worker 2,196
+ * (budget 2,300, under its 3,000 target): a promise a handler lets reject unheard goes in the logs
+ * of the job running in that worker (+45).
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/
@@ -74,7 +76,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  */
 export const ENTRIES = [
   { name: 'errand', file: here('../dist/index.js'), budget: 16_800, target: 8_000, lazy: { sender: { when: 'on the first page-mode send', budget: 3_470 }, engine: { when: 'when the page takes the lead', budget: 6_200 } } },
-  { name: 'errand/worker', file: here('../dist/worker.js'), budget: 2_200, target: 3_000 },
+  { name: 'errand/worker', file: here('../dist/worker.js'), budget: 2_300, target: 3_000 },
   { name: 'errand/sw', file: here('../dist/sw.js'), budget: 8_000, target: 8_000 },
   { name: 'errand/dashboard', file: here('../dist/dashboard.js'), budget: 9_600, target: 8_000 },
 ]

@@ -40,6 +40,7 @@ interface Scope {
   addEventListener(type: 'message', listener: (event: { data: ToWorker | null | undefined }) => void): void
   addEventListener(type: 'messageerror', listener: () => void): void
   addEventListener(type: 'error', listener: (event: { error: unknown; message: string; preventDefault(): void }) => void): void
+  addEventListener(type: 'unhandledrejection', listener: (event: { reason: unknown }) => void): void
 }
 
 /**
@@ -151,6 +152,12 @@ export function serveJobs(jobs: JobDefinitions): void {
     post({ errand: 'uncaught', runIds: [...controllers.keys()], error: thrown(event.error ?? event.message) })
     // After the post: a thrown value that cannot be read reaches the page's own listener, which fails the run.
     event.preventDefault()
+  })
+
+  // A promise a handler let reject unheard (a call it did not await) fails nothing, but goes in the
+  // logs of the run going on, where whoever looks at the job sees it. The worker's console has it too.
+  scope.addEventListener('unhandledrejection', ({ reason }) => {
+    for (const runId of controllers.keys()) push({ runId, type: 'log', at: Date.now(), message: formatLog(['Unhandled rejection in the worker:', reason]) })
   })
 
   // self.close() from a handler would leave the page waiting forever; say so first.

@@ -35,3 +35,11 @@ test('logs are bounded per job: past logLimit one marker line says lines were dr
   expect(logs[9]!.message).toBe('step 10')
   expect(logs[10]!.message).toContain('log limit of 10 lines reached')
 })
+
+test("a promise a handler lets reject unheard goes in the job's logs; the job still completes", async () => {
+  const queue = testQueue()
+  const job = await queue.add('unheard', undefined)
+  await expect(job.result()).resolves.toBe('done')
+  const logs = await job.logs()
+  expect(logs.map((l) => l.message)).toEqual([expect.stringMatching(/^Unhandled rejection in the worker: Error: nobody listened\n/)])
+})

@@ -64,7 +64,9 @@ export function startRunner(options: RunnerOptions): Runner {
       void dbReady
         .then(async (db) => {
           if (!current()) return
-          // A first beat at once: while the engine loads, followers see this leader's heartbeat, not the stopped one of its predecessor.
+          // The first beat at once, before the engine loads: followers then see this leader's own heartbeat,
+          // not the stopped one of its predecessor, and a leader stuck early has a beat that visibly stops.
+          // The scheduler renews it from then on.
           const now = Date.now()
           renewLeases(db, options.owner, [], now + settings.lease, { owner: options.owner, at: now }).catch(() => {})
           const [stored, { createClock, createPool, startScheduler }] = await Promise.all([getMeta(db, PAUSED_KEY), loadEngine(options.name)])

@@ -72,6 +72,8 @@ export function serveJobs(jobs: JobDefinitions): void {
     buffer.push(report)
     flushTimer ??= setTimeout(flush, FLUSH_INTERVAL_MS)
   }
+  /** A line in the logs of run `runId`, formatted like console.log's. */
+  const log = (runId: number, args: unknown[]): void => push({ runId, type: 'log', at: Date.now(), message: formatLog(args) })
 
   const run = async (request: RunRequest): Promise<RunOutcome> => {
     const handler = registry[request.name]
@@ -93,7 +95,7 @@ export function serveJobs(jobs: JobDefinitions): void {
       attempt: request.attempt,
       signal: controller.signal,
       progress: progress.report,
-      log: (...args) => push({ runId: request.runId, type: 'log', at: Date.now(), message: formatLog(args) }),
+      log: (...args) => log(request.runId, args),
     }
     try {
       return { ok: true, result: await handler(request.payload, ctx) }
@@ -157,7 +159,7 @@ export function serveJobs(jobs: JobDefinitions): void {
   // A promise a handler let reject unheard (a call it did not await) fails nothing, but goes in the
   // logs of the run going on, where whoever looks at the job sees it. The worker's console has it too.
   scope.addEventListener('unhandledrejection', ({ reason }) => {
-    for (const runId of controllers.keys()) push({ runId, type: 'log', at: Date.now(), message: formatLog(['Unhandled rejection in the worker:', reason]) })
+    for (const runId of controllers.keys()) log(runId, ['Unhandled rejection in the worker:', reason])
   })
 
   // self.close() from a handler would leave the page waiting forever; say so first.

@@ -365,10 +365,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   }
   const stopRenewing = clock.every(leaseMs / 3, renew)
 
+  // The first beat is the runner's, written when this page took the lead (client/runner.ts).
   wake()
-  // The first beat at once: followers then see this leader's own heartbeat, not the last
-  // one of its predecessor, and a leader stuck early has a beat that visibly stops.
-  renew()
   pruneSoon()
 
   return {

@@ -304,7 +304,7 @@ export function runTurn(db: Database, input: TurnInput): Promise<TurnOutput> {
     }
     await payloadsRead
     const promotedPriority = due.length ? Math.min(...due.map((r) => r.priority)) : undefined
-    return { settled, released, lost, claimed, stalled, promotedPriority, wakeAt, wakeKnown, after: last ? [last.kind, last.priority, last.seq] : after }
+    return { settled, released, lost, claimed, stalled, promotedPriority, wakeAt, wakeKnown, after: last?.nextKey ?? after }
   })
 }
 

@@ -33,7 +33,10 @@ const records = (n: number) => Array.from({ length: n }, (_, i) => jobLike(i))
  * Case 1, one at a time: `blocks` × `size` add() calls, each awaited. After each block,
  * `rawSize` raw puts one strict transaction each, and as many one relaxed transaction
  * each (fewer than `size`: the cost of one such put does not depend on how many follow,
- * and the run must stay short). Returns the ms of every block.
+ * and the run must stay short). Returns the ms of every block. Beside them, as many strict
+ * raw puts into a database of errand's own schema (its six indexes, of which a queued job
+ * fills three: `next`, `state`, `name`), of records as add() stores them: what IndexedDB
+ * itself takes for what errand keeps, with no errand code in between.
  */
 export async function enqueueEach({ blocks, size, rawSize }: { blocks: number; size: number; rawSize: number }): Promise<Figures> {
   // No worker: this page only adds, so nothing runs while we measure.
@@ -41,9 +44,11 @@ export async function enqueueEach({ blocks, size, rawSize }: { blocks: number; s
   await queue.counts() // the database is open before the clock starts
   const strict = await RawDb.open(unique('strict'))
   const relaxed = await RawDb.open(unique('relaxed'))
-  const f = { addErrand: [] as number[], addRawStrict: [] as number[], addRawRelaxed: [] as number[] }
+  const indexed = await errandShaped()
+  const f = { addErrand: [] as number[], addRawStrict: [] as number[], addRawRelaxed: [] as number[], addRawIndexed: [] as number[] }
   for (let block = 0; block < blocks; block++) {
     const [one, two] = [records(rawSize), records(rawSize)]
+    const three = asStored(records(rawSize))
     await rotate(block, [
       async () => {
         f.addErrand.push(
@@ -54,33 +59,48 @@ export async function enqueueEach({ blocks, size, rawSize }: { blocks: number; s
       },
       async () => void f.addRawStrict.push(await timed(() => strict.putEach(one, 'strict'))),
       async () => void f.addRawRelaxed.push(await timed(() => relaxed.putEach(two, 'relaxed'))),
+      async () => void f.addRawIndexed.push(await timed(() => indexed.putEach(three, 'strict'))),
     ])
   }
-  await deleteQueue(queue.name)
+  await Promise.all([deleteQueue(queue.name), indexed.destroy()])
   await Promise.all([strict.destroy(), relaxed.destroy()])
   return f
 }
 
+/** A database of errand's own schema (created by errand, which then lets go of it), for raw writes. */
+async function errandShaped(): Promise<RawDb> {
+  const shaped = openQueue<Jobs>(unique('indexed'))
+  await shaped.counts()
+  await shaped.close()
+  return RawDb.attach(`errand:${shaped.name}`)
+}
+
+/** Records as errand stores a queued job: with its claim count and the key of index `next`. */
+const asStored = (list: Record<string, unknown>[]) => list.map((r) => ({ ...r, claims: 0, nextKey: [r.kind, r.priority, r.seq] }))
+
 /**
  * Case 1, all at once: one addAll() of `batch` jobs vs raw puts of as many records in one
- * strict transaction, and, when `relaxed`, in one relaxed transaction (reported beside it,
+ * strict transaction; when `relaxed`, in one relaxed transaction; when `indexed`, in one strict
+ * transaction into errand's own schema, as in enqueueEach() (those two are reported beside it,
  * measured in fewer repetitions: each of these runs takes seconds).
  */
-export async function enqueueAll(rep: number, { batch, relaxed: withRelaxed }: { batch: number; relaxed: boolean }): Promise<Figures> {
+export async function enqueueAll(rep: number, { batch, relaxed: withRelaxed, indexed: withIndexed }: { batch: number; relaxed: boolean; indexed: boolean }): Promise<Figures> {
   const f: Figures = {}
   const queue = openQueue<Jobs>(unique('enqueue-all'))
   await queue.counts()
   const strict = await RawDb.open(unique('strict-all'))
   const relaxed = await RawDb.open(unique('relaxed-all'))
+  const indexed = withIndexed ? await errandShaped() : undefined
   const items = noops(batch)
-  const [one, two] = [records(batch), withRelaxed ? records(batch) : []]
+  const [one, two, three] = [records(batch), withRelaxed ? records(batch) : [], indexed ? asStored(records(batch)) : []]
   await rotate(rep, [
     async () => void (f.addAllErrand = await timed(() => queue.addAll(items))),
     async () => void (f.addAllRawStrict = await timed(() => strict.putAll(one, 'strict'))),
     ...(withRelaxed ? [async () => void (f.addAllRawRelaxed = await timed(() => relaxed.putAll(two, 'relaxed')))] : []),
+    ...(indexed ? [async () => void (f.addAllRawIndexed = await timed(() => indexed.putAll(three, 'strict')))] : []),
   ])
   await deleteQueue(queue.name)
-  await Promise.all([strict.destroy(), relaxed.destroy()])
+  await Promise.all([strict.destroy(), relaxed.destroy(), indexed?.destroy()])
   return f
 }
 

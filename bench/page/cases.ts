@@ -68,7 +68,7 @@ export async function enqueueEach({ blocks, size, rawSize }: { blocks: number; s
 }
 
 /** A database of errand's own schema (created by errand, which then lets go of it), for raw writes. */
-async function errandShaped(): Promise<RawDb> {
+export async function errandShaped(): Promise<RawDb> {
   const shaped = openQueue<Jobs>(unique('indexed'))
   await shaped.counts()
   await shaped.close()
@@ -76,7 +76,7 @@ async function errandShaped(): Promise<RawDb> {
 }
 
 /** Records as errand stores a queued job: with its claim count and the key of index `next`. */
-const asStored = (list: Record<string, unknown>[]) => list.map((r) => ({ ...r, claims: 0, nextKey: [r.kind, r.priority, r.seq] }))
+export const asStored = (list: Record<string, unknown>[]) => list.map((r) => ({ ...r, claims: 0, nextKey: [r.kind, r.priority, r.seq] }))
 
 /**
  * Case 1, all at once: one addAll() of `batch` jobs vs raw puts of as many records in one

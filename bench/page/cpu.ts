@@ -1,7 +1,7 @@
 // Case 4, CPU jobs: errand's pool against the main thread and against bare pools of plain
 // workers, and a tool's view of where the time goes (bench/tools/cpu-timeline.mjs).
 import type { Queue } from 'errand'
-import { rotate, warmQueue, type Figures } from './cases'
+import { asStored, errandShaped, rotate, warmQueue, type Figures } from './cases'
 import type { Jobs } from './jobs.worker'
 import { RawDb, RawWorker } from './raw'
 import { jobLike, nextTask, quantile, timed, unique, withLongTasks } from './util'
@@ -30,14 +30,16 @@ const cpuQueues = new Map<number | undefined, Queue<Jobs>>()
 const barePools = new Map<number, RawWorker[]>()
 
 /** One of case 4's runs (bench/tools/cpu-threads.mjs runs them one at a time). */
-export type CpuVariant = 'main' | 'errand' | 'bare' | 'floor'
+export type CpuVariant = 'main' | 'errand' | 'bare' | 'floor' | 'floorIndexed'
 
 /**
  * Case 4: `jobs` CPU jobs on the main thread (one task each) vs through errand's pool: the
  * default one (cores − 1 workers, at least 1) unless `concurrency` says how many workers.
  * A bare pool of as many plain workers beside it, that only posts messages; and, for a pool of
  * `concurrency` workers (where the issue sets a target), the same bare pool writing to
- * IndexedDB what any job queue must keep (the jobs, start marks, outcomes).
+ * IndexedDB what any job queue must keep (the jobs, start marks, outcomes): into a store with
+ * no index, and into errand's own schema, records shaped as errand stores them (the indexes
+ * that claiming, leases and listing need).
  */
 export async function cpu(rep: number, { jobs, iterations, concurrency, only }: { jobs: number; iterations: number; concurrency?: number; only?: CpuVariant }): Promise<Figures> {
   const f: Figures = {}
@@ -59,31 +61,37 @@ export async function cpu(rep: number, { jobs, iterations, concurrency, only }: 
     await Promise.all(bare.map((w) => Promise.all(Array.from({ length: Math.ceil(10 / size) }, () => w.cpu(iterations)))))
   }
   const workers = bare
-  const floor = async () => {
-    // The bare pool writing what any job queue must keep: the jobs first (one strict transaction, as
-    // addAll()), then, when a worker takes its next job, that job's start mark with the outcome of the
-    // one it just ended, in one relaxed transaction (as one of errand's turns does), not awaited before
-    // the job runs. No claim, no fencing, no read.
-    const db = await RawDb.open(unique('cpu-floor'))
+  /**
+   * The bare pool writing what any job queue must keep: the jobs first (one strict transaction, as
+   * addAll()), then, when a worker takes its next job, that job's start mark with the outcome of the
+   * one it just ended, in one relaxed transaction (as one of errand's turns does), not awaited before
+   * the job runs. No claim, no fencing, no read. `indexed`: into errand's schema, records as it
+   * stores them (queued ones in index `next`, running ones with a lease in `lease`).
+   */
+  const floorOf = (indexed: boolean) => async () => {
+    const db = indexed ? await errandShaped() : await RawDb.open(unique('cpu-floor'))
     let next = 0
     const writes: Promise<void>[] = []
-    f.durableBareMs = await timed(async () => {
-      const queued = Array.from({ length: jobs }, () => jobLike({ iterations }))
+    const ms = await timed(async () => {
+      const fresh = Array.from({ length: jobs }, () => jobLike({ iterations }))
+      const queued = indexed ? asStored(fresh) : fresh
       await db.putAll(queued, 'strict')
       await Promise.all(
         workers.map(async (w) => {
           let ended: object | undefined
           while (next < jobs) {
-            const record = queued[next++]!
-            writes.push(db.putAll([...(ended ? [ended] : []), { ...record, state: 'running', attempt: 1, startedAt: Date.now() }], 'relaxed'))
+            const { nextKey: _left, ...record } = queued[next++]!
+            const lease = indexed ? { owner: 'bench-floor', claims: 1, leaseExpiresAt: Date.now() + 30_000 } : {}
+            writes.push(db.putAll([...(ended ? [ended] : []), { ...record, ...lease, state: 'running', attempt: 1, startedAt: Date.now() }], 'relaxed'))
             const reply = await w.cpu(iterations)
-            ended = { ...record, state: 'completed', attempt: 1, result: reply }
+            ended = { ...record, state: 'completed', attempt: 1, result: reply, ...(indexed ? { claims: 1, finishedAt: Date.now() } : {}) }
           }
           if (ended) writes.push(db.putAll([ended], 'relaxed'))
         }),
       )
       await Promise.all(writes)
     })
+    f[indexed ? 'durableIndexedMs' : 'durableBareMs'] = ms
     await db.destroy()
   }
   const main = async () => {
@@ -115,7 +123,7 @@ export async function cpu(rep: number, { jobs, iterations, concurrency, only }: 
     })))
   }
   // Where the issue sets a target (a pool of `concurrency`), the floor beside it.
-  const steps: Partial<Record<CpuVariant, () => Promise<void>>> = { main, errand, bare: bareRun, ...(concurrency === undefined ? {} : { floor }) }
+  const steps: Partial<Record<CpuVariant, () => Promise<void>>> = { main, errand, bare: bareRun, ...(concurrency === undefined ? {} : { floor: floorOf(false), floorIndexed: floorOf(true) }) }
   const chosen = only ? steps[only] : undefined
   if (only && !chosen) throw new Error(`cpu: the ${only} run needs \`concurrency\``)
   await rotate(rep, chosen ? [chosen] : Object.values(steps))

@@ -37,9 +37,8 @@ const SETTINGS = {
   reps: REPS,
   // add(): N = blocks × size, timed per block, each block followed by `rawSize` puts of
   // each baseline (per put, the same figure as `size` puts would give, in less time);
-  // addAll(): one run of `batch` per repetition; the relaxed baseline (beside the strict one) in the first `relaxedReps`,
-  // the strict one into errand's schema in the last `indexedReps`.
-  enqueue: { blocks: REPS, size: 1_000, rawSize: 500, batch: 50_000, batchReps: REPS, relaxedReps: 1, indexedReps: 1 },
+  // addAll(): one run of `batch` per repetition; the relaxed baseline (beside the strict one) in the first `relaxedReps`.
+  enqueue: { blocks: REPS, size: 1_000, rawSize: 500, batch: 50_000, batchReps: REPS, relaxedReps: 1 },
   // One run of `jobs`, timed in `blocks` consecutive blocks of completions.
   throughput: { jobs: 20_000, blocks: REPS },
   latency: { samples: 100, gapMs: 5 },
@@ -173,10 +172,10 @@ const perSecond = (msPerItem) => `≈ ${n(Math.round(1000 / msPerItem))}/s`
 
 const CASES = {
   async enqueue() {
-    const { blocks, size, rawSize, batch, batchReps, relaxedReps, indexedReps } = SETTINGS.enqueue
+    const { blocks, size, rawSize, batch, batchReps, relaxedReps } = SETTINGS.enqueue
     const s = await inFreshPage(async (bench) => ({
       ...(await once(bench, 'enqueue, one at a time', 'enqueueEach', { blocks, size, rawSize })),
-      ...(await repeat(bench, 'enqueue, all at once', 'enqueueAll', (rep) => ({ batch, relaxed: rep < relaxedReps, indexed: rep >= batchReps - indexedReps }), batchReps)),
+      ...(await repeat(bench, 'enqueue, all at once', 'enqueueAll', (rep) => ({ batch, relaxed: rep < relaxedReps }), batchReps)),
     }))
     const c = '1 enqueue'
     const single = `add() one at a time, N = ${n(blocks * size)}: per job`
@@ -188,7 +187,6 @@ const CASES = {
     const reps = (k) => `${k} repetition${k > 1 ? 's' : ''}${k < batchReps ? ` of the baseline (each run takes seconds); errand: ${batchReps}` : ''}`
     row(c, all, s.addAllErrand, s.addAllRawStrict, 'raw puts, one strict transaction', { note: reps(batchReps) })
     row(c, all, s.addAllErrand, s.addAllRawRelaxed, 'raw puts, one relaxed transaction', { note: reps(relaxedReps) })
-    row(c, all, s.addAllErrand, s.addAllRawIndexed, "raw puts, one strict transaction, into errand's schema (3 index entries per job)", { note: reps(indexedReps) })
   },
 
   async throughput() {

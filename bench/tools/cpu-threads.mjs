@@ -6,7 +6,7 @@
 // so use enough repetitions. Not part of the report: a tool for making errand faster.
 //
 //   npm run build && npx vite build -c bench/page/vite.config.ts && node bench/tools/cpu-threads.mjs [reps] [variants]
-//   (variants: a comma-separated list of errand, floor, bare, main; default errand,floor,bare)
+//   (variants: a comma-separated list of errand, floor, floorIndexed (the floor written into errand's schema), bare, main; default errand,floor,bare)
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { openBenchPage } from './bench-page.mjs'

@@ -2,7 +2,7 @@
  * `openQueue()`: the page-side Queue. Every tab can add and watch; the tab holding the
  * queue's Web Lock also runs the scheduler and the worker pool (runner.ts).
  */
-import { ErrandError } from '../core/errors.js'
+import { ErrandError, StorageError } from '../core/errors.js'
 import type { CloseReason, EventName, QueueMessage } from '../core/events.js'
 import { newOwnerId } from '../core/ids.js'
 import { isFinished, toJob, type JobRecord } from '../core/job.js'
@@ -121,7 +121,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
     onVersionChange: (deleted) => void shutdown(deleted ? 'deleted' : 'versionchange'),
     onTerminated: () => void shutdown('terminated'),
     onBlocked: () =>
-      bus.publish({ type: 'error', error: new ErrandError('STORAGE', `Queue "${name}" waits to upgrade its database until another connection to it closes (an older tab of this app, or code outside errand).`) }),
+      bus.publish({ type: 'error', error: new StorageError('STORAGE', `Queue "${name}" waits to upgrade its database until another connection to it closes (an older tab of this app, or code outside errand).`) }),
   })
   dbReady.catch(() => {}) // surfaced by the first call that needs the database
   /** The database once open: an add() writes in the caller's task then. */

@@ -138,7 +138,9 @@ export const isJobFailedError = (value: unknown): value is JobFailedError => is(
 export const isJobTimeoutError = (value: unknown): value is JobTimeoutError => is(value, JobTimeoutError, ['JobTimeoutError'])
 export const isJobCancelledError = (value: unknown): value is JobCancelledError => is(value, JobCancelledError, ['JobCancelledError'])
 export const isStorageError = (value: unknown): value is StorageError => is(value, StorageError, ['StorageError'])
-export const isUnrecoverableError = (value: unknown): value is UnrecoverableError => is(value, UnrecoverableError, ['UnrecoverableError'])
+/** Also true for a copy of your own subclass that crossed a thread (its own `name`): by its code. */
+export const isUnrecoverableError = (value: unknown): value is UnrecoverableError =>
+  is(value, UnrecoverableError, ['UnrecoverableError']) || (typeof value === 'object' && value !== null && (value as { code?: unknown }).code === 'UNRECOVERABLE')
 
 /** An error as plain data, the way it crosses threads and is stored. */
 export interface SerializedError {

@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
 import { openDB } from 'idb'
 import { databaseName } from '../../src/store/schema.js'
-import { deleteQueue } from '../../src/index.js'
+import { deleteQueue, isStorageError } from '../../src/index.js'
 import { testQueue } from './helpers.js'
 
 test('a newer app version upgrading the database closes the old queue, which rejects new work with QUEUE_CLOSED', async () => {
@@ -53,6 +53,7 @@ test('an upgrade blocked by a connection that does not close is reported with an
   const queue = testQueue({ name })
   const error = await new Promise<{ code?: string; message: string }>((resolve) => queue.on('error', ({ error: e }) => resolve(e as never)))
   expect(error).toMatchObject({ code: 'STORAGE', message: expect.stringContaining('waits to upgrade its database') })
+  expect(isStorageError(error), 'a STORAGE error is a StorageError, as the README says').toBe(true)
   old.close()
   await queue.destroy()
 })

@@ -128,6 +128,9 @@ describe('guards', () => {
     }
     const permanent = new PermanentError('No such account.')
     expect([isUnrecoverableError(permanent), isErrandError(permanent), isJobFailedError(permanent)]).toStrictEqual([true, true, false])
+    // Once it crossed a thread (a job's stored errors), its own name is all it has, and its code.
+    expect(isUnrecoverableError(overTheWire(permanent))).toBe(true)
+    expect(isUnrecoverableError({ name: 'PermanentError', message: 'x', code: 'STORAGE' })).toBe(false)
     expect(isErrandError({ name: 'HttpStatusError', message: 'POST /x answered 400.', code: 'HTTP_STATUS' })).toBe(true)
   })
 

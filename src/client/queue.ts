@@ -138,6 +138,15 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
   void dbReady.then(() => outcomes.replay(), () => {})
   /** A page took the lead: the outcomes of the last two leases that are still unseen (client/outcomes.ts). */
   const replayAfterLead = (): void => outcomes.replay(Date.now() - 2 * settings.lease)
+  // Before the network side: without a service worker it reads the database at once.
+  const database = async (): Promise<Database> => {
+    if (closeReason) throw closedError()
+    return dbReady
+  }
+
+  const closedError = (): ErrandError =>
+    new ErrandError('QUEUE_CLOSED', CLOSED_BECAUSE[closeReason ?? 'closed'](name), { context: { queue: name, reason: closeReason } })
+
   const network = createNetwork({
     queue: name,
     db: () => database(),
@@ -148,14 +157,6 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
     announce,
     closed: closing.signal,
   })
-
-  const database = async (): Promise<Database> => {
-    if (closeReason) throw closedError()
-    return dbReady
-  }
-
-  const closedError = (): ErrandError =>
-    new ErrandError('QUEUE_CLOSED', CLOSED_BECAUSE[closeReason ?? 'closed'](name), { context: { queue: name, reason: closeReason } })
 
   const runner = settings.worker
     ? startRunner({

@@ -116,6 +116,15 @@ test('without a service worker the page sends the request itself and result() is
   expect(await queue.get(job.id)).toMatchObject({ state: 'completed', kind: 'network', attempt: 1 })
 })
 
+test('network.serviceWorker: false opens the queue in page mode, which sends the request itself', async () => {
+  // Also what a page without navigator.serviceWorker gets (a private window, an http: origin): the
+  // page reads the database at once to see what is due, which threw a ReferenceError at openQueue().
+  const queue = testQueue({ network: { serviceWorker: false } })
+  expect(queue.mode).toBe('page')
+  const job = await queue.request(location.href, undefined, { responseType: 'text' })
+  expect(await within(job.result(), 10_000)).toMatchObject({ status: 200 })
+})
+
 test('drain() waits for requests too: it resolves once the page has sent them', async () => {
   const queue = testQueue()
   const jobs = await Promise.all([queue.request(location.href), queue.request(location.href)])

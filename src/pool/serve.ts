@@ -110,20 +110,22 @@ export function serveJobs(jobs: JobDefinitions): void {
   }
 
   const done = (runId: number, ran: RunOutcome): void => {
-    const transfer = ran.ok ? collectTransferables(ran.result) : []
-    // Movable, but not storable: the page could take it, IndexedDB could not keep it.
-    const kept = transfer.find((item) => !(item instanceof ArrayBuffer))
-    const outcome = kept === undefined ? ran : failure({ name: 'DataCloneError', code: 'DATA_CLONE', message: `IndexedDB cannot keep the ${kept.constructor.name} in the job's result: return a Blob or an ArrayBuffer.`, stack: '' })
-    const message: FromWorker = { errand: 'done', runId, outcome }
+    const send = (outcome: RunOutcome, transfer?: Transferable[]): void => post({ errand: 'done', runId, outcome }, transfer)
+    const cannot = (message: string): RunOutcome => failure({ name: 'DataCloneError', code: 'DATA_CLONE', message, stack: '' })
     try {
-      post(message, outcome.ok ? transfer : [])
-    } catch {
+      // Walking the result can throw too (a getter): every way out posts an outcome, or the run never ends.
+      const transfer = ran.ok ? collectTransferables(ran.result) : []
+      // Movable, but not storable: the page could take it, IndexedDB could not keep it.
+      const kept = transfer.find((item) => !(item instanceof ArrayBuffer))
+      if (kept) return send(cannot(`IndexedDB cannot keep the ${kept.constructor.name} in the job's result: return a Blob or an ArrayBuffer.`))
       try {
+        send(ran, transfer)
+      } catch {
         // A buffer that cannot be moved (a WebAssembly memory's) is copied instead; nothing was moved by the failed post.
-        post(message)
-      } catch (error) {
-        post({ errand: 'done', runId, outcome: failure({ name: 'DataCloneError', code: 'DATA_CLONE', message: `The job's result cannot be sent to the page: ${serializeError(error).message} Return plain data, Blobs or ArrayBuffers.`, stack: '' }) })
+        send(ran)
       }
+    } catch (error) {
+      send(cannot(`The job's result cannot be sent to the page: ${serializeError(error).message} Return plain data, Blobs or ArrayBuffers.`))
     }
   }
 

@@ -69,6 +69,14 @@ test('a result that cannot be cloned fails that run with DATA_CLONE and the work
   await expect(workers.run(task('workerId')).outcome).resolves.toEqual(first)
 })
 
+test('a result whose getter throws fails that run with DATA_CLONE, saying so, and the worker stays (it was left running for good)', async () => {
+  const workers = pool()
+  const first = await workers.run(task('workerId')).outcome
+  const failed = await within(workers.run(task('getterResult')).outcome, 5000)
+  expect(failed).toMatchObject({ ok: false, error: { code: 'DATA_CLONE', message: expect.stringMatching(/cannot be sent to the page: boom in a getter/) } })
+  await expect(workers.run(task('workerId')).outcome).resolves.toEqual(first)
+})
+
 test('a result that can move to the page but not be stored (an ImageBitmap) fails that run with DATA_CLONE, saying what to return instead', async () => {
   const workers = pool()
   const failed = await workers.run(task('bitmapResult')).outcome

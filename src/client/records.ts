@@ -1,5 +1,5 @@
 /** Builds the record that `add()`, `addAll()` and `request()` write: options checked, defaults applied. */
-import { ErrandError } from '../core/errors.js'
+import { ErrandError, serializeError } from '../core/errors.js'
 import { newJobId, nextSeq } from '../core/ids.js'
 import { APART_BYTES, type JobKind, type JobRecord } from '../core/job.js'
 import { checkJobName, invalidOption, resolveJobOptions, type ResolvedJobOptions } from '../core/options.js'
@@ -19,13 +19,14 @@ export interface Built {
  * Moves the buffers of the payloads of `built` that asked for `transfer` into copies that
  * errand owns, detaching the app's as postMessage() does: one structuredClone() over all of
  * them, so a buffer two payloads share moves once, and a payload that cannot be cloned
- * throws DATA_CLONE before anything moved. With `all`, the other payloads are copied too (the
- * store's put, which copies them otherwise, will not run in the caller's task). Call it once
+ * throws DATA_CLONE before anything moved. With `all`, or when any payload moves, the other
+ * payloads are copied too: the store's put, which copies them otherwise, will not run in the
+ * caller's task, or would refuse one of them only once the buffers had moved. Call it once
  * every item was checked.
  */
 export function takeOver(built: readonly Built[], all = false): void {
-  const records = built.filter((b) => all || b.transfer).map((b) => b.record)
-  if (records.length === 0) return
+  if (built.length === 0 || !(all || built.some((b) => b.transfer))) return
+  const records = built.map((b) => b.record)
   const payloads = records.map((r) => r.payload)
   let owned: unknown[]
   try {
@@ -34,9 +35,16 @@ export function takeOver(built: readonly Built[], all = false): void {
     owned = structuredClone(payloads, { transfer: [...buffers] })
   } catch (error) {
     // The same DataCloneError the store would have thrown.
-    throw mapStorageError(error, records.length === 1 ? `Could not add job "${records[0]!.name}".` : `Could not add ${records.length} jobs.`)
+    throw payloadError(error, records.length === 1 ? `Could not add job "${records[0]!.name}".` : `Could not add ${records.length} jobs.`)
   }
   records.forEach((record, i) => (record.payload = owned[i]))
+}
+
+/** A payload that cannot be stored: structuredClone() refused it, or reading it threw (a getter, a revoked Proxy, nesting too deep). */
+function payloadError(error: unknown, what: string): ErrandError {
+  if (error instanceof DOMException) return mapStorageError(error, what)
+  const { name, message } = serializeError(error)
+  return new ErrandError('DATA_CLONE', `${what} The payload cannot be stored: reading or copying it threw ${name}: ${message}. Pass plain data, Blobs or ArrayBuffers.`, { cause: error })
 }
 
 export interface BuildContext {
@@ -61,7 +69,13 @@ export function buildRecord(jobName: unknown, payload: unknown, options: unknown
   if (resolved.signal?.aborted) {
     throw new ErrandError('JOB_CANCELLED', `Job "${checked}" was not added: its \`signal\` was already aborted.`, { cause: resolved.signal.reason, context: { jobName: checked } })
   }
-  const bytes = context.kind === 'cpu' ? bufferBytes(payload) : 0
+  let bytes: number
+  try {
+    bytes = context.kind === 'cpu' ? bufferBytes(payload) : 0
+  } catch (error) {
+    // A getter that throws, a revoked Proxy: the store's copy would fail the same way.
+    throw payloadError(error, `Could not add job "${checked}".`)
+  }
   const seq = nextSeq(now)
   const record: JobRecord = {
     id: newJobId(seq),

@@ -4,7 +4,7 @@
  * scheduler's own turn is in turn.ts. Its writes, like renewals, commit `relaxed`:
  * losing one to a power cut only re-runs a job, which at-least-once allows.
  */
-import { ErrandError } from '../core/errors.js'
+import { ErrandError, serializeError } from '../core/errors.js'
 import { isFinished, type JobRecord } from '../core/job.js'
 import * as transition from '../core/transitions.js'
 import { result, walk } from './idb.js'
@@ -49,7 +49,12 @@ export function addJobs(db: Database, records: readonly JobRecord[], bodies?: Re
           continue
         }
       }
-      store.add(stored(record))
+      try {
+        store.add(stored(record))
+      } catch (error) {
+        // Copying the payload threw (a getter, a revoked Proxy, nesting too deep): refused like a function in it.
+        throw error instanceof DOMException ? error : new DOMException(serializeError(error).message, 'DataCloneError')
+      }
       if (record.payloadApart) tx.objectStore('payloads').add(record.payload, record.id)
       bodies?.get(record.id)?.forEach((chunk, n) => tx.objectStore('bodies').add(chunk, [record.id, n]))
       added.push({ record, existed: false })

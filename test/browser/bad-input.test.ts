@@ -38,6 +38,51 @@ describe('add() rejects a payload that cannot be stored, writing nothing (DATA_C
   }
 })
 
+describe('add() refuses a payload that throws while it is read, writing nothing (DATA_CLONE, not a bare error or STORAGE)', () => {
+  const throwing = () => ({
+    get x(): number {
+      throw new Error('getter says no')
+    },
+  })
+  const revoked = () => {
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    return proxy
+  }
+  const cases: [string, () => unknown, RegExp][] = [
+    ['a getter that throws', throwing, /getter says no/],
+    ['a getter that throws, 6 levels down (past the look for buffers)', () => ({ a: { b: { c: { d: { e: { f: throwing() } } } } } }), /getter says no/],
+    ['a revoked Proxy', revoked, /revoked/],
+  ]
+  for (const [what, make, message] of cases) {
+    test(what, async () => {
+      const queue = testQueue()
+      await queue.pause()
+      await queue.add('noop', undefined) // the database is open: the store copies the payload in add()'s task
+      const error = await expectRejectsWithNothingWritten(queue, () => queue.add('echo', make()), 'DATA_CLONE')
+      // Said by the message, or by its cause (the store's copy, past what add() walks itself).
+      expect(`${error.message} ${(error.cause as Error | undefined)?.message}`).toMatch(message)
+      await expectRejectsWithNothingWritten(queue, () => queue.addAll([{ name: 'noop', payload: undefined }, { name: 'echo', payload: make() }]), 'DATA_CLONE')
+    })
+  }
+})
+
+test('addAll() refuses an item it cannot store before it moves the buffers of another item added with transfer', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  await queue.add('noop', undefined)
+  const buffer = new ArrayBuffer(16)
+  await expectRejectsWithNothingWritten(
+    queue,
+    () => queue.addAll([
+      { name: 'echo', payload: { buffer }, options: { transfer: true } },
+      { name: 'echo', payload: { f: () => 1 } },
+    ]),
+    'DATA_CLONE',
+  )
+  expect(buffer.byteLength, 'the app still has its buffer').toBe(16)
+})
+
 describe('add() rejects invalid options with INVALID_OPTION and a message that says what was expected', () => {
   const cases: [string, unknown, string][] = [
     ['negative delay', { delay: -1 }, 'Expected `delay` to be a finite number of ms ≥ 0, got `-1` (number).'],

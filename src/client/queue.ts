@@ -53,7 +53,7 @@ const openQueues = new Map<string, { queue: Queue<never>; settings: Settings; sh
  * })
  */
 export function openQueue<J = JobDefinitions>(name: string, options: QueueOptions = {}): Queue<J> {
-  if (typeof name !== 'string' || name === '') throw invalidOption('name', 'a non-empty queue name (string)', name)
+  checkName(name)
   const settings = resolveSettings(options)
   const existing = openQueues.get(name)
   if (existing) {
@@ -67,8 +67,22 @@ export function openQueue<J = JobDefinitions>(name: string, options: QueueOption
   return queue
 }
 
+const checkName = (name: unknown): void => {
+  if (typeof name !== 'string' || name === '') throw invalidOption('name', 'a non-empty queue name (string)', name)
+}
+/** A job id, as `get()`, `cancel()` and the others take it: refused before it reaches IndexedDB, which would report a bad key as a storage failure. */
+const checkId = (id: unknown): string => {
+  if (typeof id !== 'string' || id === '') throw invalidOption('id', 'a job id (a non-empty string)', id)
+  return id
+}
+const EVENTS = ['added', 'started', 'progress', 'retrying', 'completed', 'failed', 'cancelled', 'empty', 'idle', 'closed', 'error'] as const satisfies readonly EventName[]
+/** Every event name is in EVENTS: this line stops compiling when one is added to the map and not there. */
+const everyEvent: [Exclude<EventName, (typeof EVENTS)[number]>] extends [never] ? true : never = true
+void everyEvent
+
 /** Deletes a queue's database with every job and log; closes the queue first if it is open in this page. */
 export async function deleteQueue(name: string): Promise<void> {
+  checkName(name)
   await openQueues.get(name)?.shutdown('deleted')
   await deleteDatabase(name)
 }
@@ -309,11 +323,11 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
       await network.replay()
     },
     async get(id) {
-      const record = await getJob(await database(), id)
+      const record = await getJob(await database(), checkId(id))
       return record && (toJob(record) as never)
     },
     async job(id) {
-      const record = await handleHost.read(id)
+      const record = await handleHost.read(checkId(id))
       return record && handleOf(record)
     },
     async list(options = {}) {
@@ -325,15 +339,15 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
       return countJobs(await database())
     },
     async logs(id) {
-      return getLogs(await database(), id)
+      return getLogs(await database(), checkId(id))
     },
     async cancel(id) {
-      const { after } = await cancelJob(await database(), id, Date.now())
+      const { after } = await cancelJob(await database(), checkId(id), Date.now())
       if (after) afterCancel(after)
       return after !== undefined
     },
     async retry(id) {
-      const { after } = await retryJob(await database(), id, Date.now())
+      const { after } = await retryJob(await database(), checkId(id), Date.now())
       if (!after) return false
       bus.publish({ type: 'added', job: toJob(after) })
       if (after.kind === 'cpu') runner?.scheduler?.wake(after)
@@ -341,7 +355,7 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
       return true
     },
     async remove(id) {
-      const removed = await removeJob(await database(), id)
+      const removed = await removeJob(await database(), checkId(id))
       if (removed && !isFinished(removed.state)) afterCancel({ ...removed, state: 'cancelled' })
       return removed !== undefined
     },
@@ -365,6 +379,8 @@ function createQueue<J>(name: string, settings: Settings): { queue: Queue<J>; sh
     onIdle: () => waitFor((c) => c.queued === 0 && c.running === 0, ['idle', 'cancelled']),
     onEmpty: () => waitFor((c) => c.queued === 0, ['empty', 'idle', 'cancelled']),
     on(event, listener) {
+      if (!(EVENTS as readonly string[]).includes(event)) throw invalidOption('event', `one of ${EVENTS.join(', ')}`, event)
+      if (typeof listener !== 'function') throw invalidOption('listener', 'a function', listener)
       const stop = bus.on(event, listener as unknown as (message: QueueMessage) => void)
       if (OUTCOMES.includes(event)) outcomes.replay()
       return stop

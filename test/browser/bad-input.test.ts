@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { ErrandError, isErrandError, openQueue } from '../../src/index.js'
+import { deleteQueue, ErrandError, isErrandError, openQueue } from '../../src/index.js'
 import { testQueue } from './helpers.js'
 
 type Queue = ReturnType<typeof testQueue>
@@ -160,6 +160,34 @@ test('openQueue() validates its name and options', () => {
   expect(() => openQueue('x', { concurrency: 0 })).toThrow('Expected `concurrency` to be an integer ≥ 1, got `0` (number).')
   expect(() => openQueue('x', { worker: 'jobs.js' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }) as Error)
   expect(() => openQueue('x', { workers: 2 } as never)).toThrow('Unknown option `workers`')
+})
+
+test('deleteQueue() validates its name as openQueue() does, and deletes nothing', async () => {
+  for (const name of [undefined, {}, '']) {
+    await expect(deleteQueue(name as never)).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('a non-empty queue name') })
+  }
+  // A bad name used to delete a database named after it.
+  expect((await indexedDB.databases()).map((d) => d.name)).not.toContain('errand:undefined')
+})
+
+test('a job id that is not a non-empty string is refused with INVALID_OPTION, not reported as a storage failure', async () => {
+  const queue = testQueue()
+  await queue.pause()
+  const job = await queue.add('noop', undefined)
+  const calls = { get: queue.get, job: queue.job, logs: queue.logs, cancel: queue.cancel, retry: queue.retry, remove: queue.remove }
+  for (const [method, call] of Object.entries(calls)) {
+    for (const id of [undefined, null, {}, Number.NaN, 123, '']) {
+      const error = await (call as (id: unknown) => Promise<unknown>)(id).then(() => undefined, (e: unknown) => e)
+      expect(error, `${method}(${String(id)})`).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('Expected `id` to be a job id') })
+    }
+  }
+  expect(await queue.get(job.id)).toMatchObject({ state: 'queued' })
+})
+
+test('on() refuses an unknown event, and a listener that is not a function', () => {
+  const queue = testQueue()
+  expect(() => queue.on('complete' as never, () => {})).toThrow('Expected `event` to be one of added, started, progress, retrying, completed, failed, cancelled, empty, idle, closed, error, got `"complete"` (string).')
+  expect(() => queue.on('added', 'notafunction' as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }) as Error)
 })
 
 test('list() refuses malformed filters with INVALID_OPTION', async () => {

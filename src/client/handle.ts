@@ -39,7 +39,7 @@ export function createHandle<P, R, N extends string>(host: HandleHost, id: strin
       }
       const onClose = (): void => {
         stops.forEach((stop) => stop())
-        reject(new ErrandError('QUEUE_CLOSED', `The queue closed before job "${name}" (${id}) finished. Re-attach with queue.job(id) after opening it again.`, { context: { jobId: id } }))
+        reject(new ErrandError('QUEUE_CLOSED', `The queue is closed: result() of job "${name}" (${id}) cannot be read from it. Re-attach with queue.job(id) after opening it again.`, { context: { jobId: id } }))
       }
       if (host.closedSignal.aborted) return onClose()
       host.closedSignal.addEventListener('abort', onClose, { once: true })

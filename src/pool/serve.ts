@@ -180,7 +180,13 @@ function failure(error: SerializedError): RunOutcome {
 /** What a handler threw, as data: its causes (`cause`, an AggregateError's `errors`) follow its stack, and long texts are cut. */
 function thrown(error: unknown): SerializedError {
   const out = serializeError(error)
-  return { ...out, message: cut(out.message), stack: cut(out.stack + causes(error, 1)) }
+  let more = ''
+  try {
+    more = causes(error, 1)
+  } catch {
+    // A cause that cannot be read (its getter throws) must not hide the error itself.
+  }
+  return { ...out, message: cut(out.message), stack: cut(out.stack + more) }
 }
 
 function causes(error: unknown, depth: number): string {
@@ -225,14 +231,22 @@ function throttledProgress(runId: number, push: (report: WorkerReport) => void) 
 }
 
 function formatLog(args: unknown[]): string {
+  const show = (arg: unknown): string => {
+    if (typeof arg === 'string') return arg
+    if (arg instanceof Error) return arg.stack ?? `${arg.name}: ${arg.message}`
+    try {
+      return JSON.stringify(arg) ?? String(arg)
+    } catch {
+      return String(arg)
+    }
+  }
+  // A value nothing can read (a revoked Proxy) is logged as such: logging never fails the run.
   const text = args
     .map((arg) => {
-      if (typeof arg === 'string') return arg
-      if (arg instanceof Error) return arg.stack ?? `${arg.name}: ${arg.message}`
       try {
-        return JSON.stringify(arg) ?? String(arg)
+        return show(arg)
       } catch {
-        return String(arg)
+        return '(a value that cannot be read)'
       }
     })
     .join(' ')

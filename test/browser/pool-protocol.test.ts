@@ -100,6 +100,15 @@ test('a handler that throws a value nothing can read (a revoked Proxy) fails its
   await expect(workers.run(task('workerId')).outcome).resolves.toEqual(first)
 })
 
+test('an error whose cause cannot be read keeps its own message; a value that cannot be read is logged as such, and the run completes', async () => {
+  const workers = pool()
+  expect(await workers.run(task('throwsWithUnreadableCause')).outcome).toMatchObject({ ok: false, error: { message: 'outer' } })
+  const reports: WorkerReport[] = []
+  const logged = workers.run(task('logsUnreadable', undefined, (r) => reports.push(...r)))
+  expect(await logged.outcome).toEqual({ ok: true, result: 'done' })
+  expect(reports.flatMap((r) => (r.type === 'log' ? [r.message] : []))).toContain('before (a value that cannot be read)')
+})
+
 test('a thrown error keeps its causes (cause, AggregateError.errors) after its stack, and a huge message or stack is cut', async () => {
   const workers = pool()
   const chained = (await workers.run(task('throwsWithCause')).outcome) as { ok: false; error: { message: string; stack: string } }

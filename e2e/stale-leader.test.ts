@@ -62,3 +62,36 @@ test('a paused leader loses the lead; its late result is refused and the new att
     expect(done.map((e) => e.job?.attempt)).not.toContain(1)
   }
 })
+
+test('a paused leader that resumes starts none of the jobs it had claimed and not started: the new leader runs each once', async ({ context }) => {
+  test.setTimeout(60_000)
+  const queue = uniqueQueueName()
+  const lease = 3000
+  const leader = await context.newPage()
+  await openFixture(leader, { queue, lease, concurrency: 1 })
+  const follower = await context.newPage()
+  await openFixture(follower, { queue, lease, concurrency: 1 })
+
+  // The first job holds the leader's one worker for 10 s; the next ones wait, the first of them claimed in the leader's memory.
+  const [first] = await leader.evaluate(() => window.errandTest.addMany('hold', [{ ms: 300, firstAttemptMs: 10_000 }]))
+  const waiting = await leader.evaluate(() => window.errandTest.addMany('hold', [{ ms: 300 }, { ms: 300 }, { ms: 300 }]))
+  // counts() counts a claimed job as running: the first job, and at least one claimed.
+  await expect.poll(async () => (await leader.evaluate(() => window.errandTest.counts())).running).toBeGreaterThanOrEqual(2)
+
+  const started = Date.now()
+  const cdp = await context.newCDPSession(leader)
+  await pauseOutsideTransactions(cdp, leader, follower)
+
+  // The follower takes the lead, recovers the first job and runs every job.
+  for (const id of [first!, ...waiting]) await follower.evaluate((jobId) => window.errandTest.waitForEvent('completed', jobId), id)
+
+  // Resume the old leader once its worker has ended the first job's attempt 1: its worker is free, and the
+  // jobs it had claimed are another tab's now. It must start none of them before it learns it lost the lead.
+  await expect.poll(() => Date.now() - started, { timeout: 15_000 }).toBeGreaterThan(10_500)
+  await cdp.send('Debugger.resume')
+  await leader.waitForTimeout(1500)
+  for (const id of waiting) {
+    expect(await follower.evaluate((jobId) => window.errandTest.events({ type: 'started', jobId }).map((e) => e.job?.attempt), id), `starts of job ${id}`).toEqual([1])
+    expect(await follower.evaluate((jobId) => window.errandTest.get(jobId), id)).toMatchObject({ state: 'completed', attempt: 1 })
+  }
+})

@@ -76,7 +76,9 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url))
  * not a function, and deleteQueue() of a bad name (which deleted `errand:undefined`) (+97). Worker
  * 2,216: a result whose getter throws ends its run (DATA_CLONE) instead of leaving it open for
  * good, an error whose `cause` getter throws keeps its own message, and ctx.log() of a value that
- * cannot be read logs it as such instead of failing the run (+25).
+ * cannot be read logs it as such instead of failing the run (+25). Then errand 16,971 and its engine
+ * 6,119 (+15, +65): a leader that wakes from a freeze starts none of the jobs it had claimed until
+ * it has renewed its heartbeat (another tab may have stolen the lead and taken them meanwhile).
  * Raise it only with a reason in the change.
  * `target`: where we want to get (DESIGN: a size budget per entry).
  * `lazy`: for each chunk the entry loads with import(), by the name of its file in dist/

@@ -68,8 +68,8 @@ export function startRunner(options: RunnerOptions): Runner {
           // not the stopped one of its predecessor, and a leader stuck early has a beat that visibly stops.
           // The scheduler renews it from then on.
           const now = Date.now()
-          renewLeases(db, options.owner, [], now + settings.lease, { owner: options.owner, at: now }).catch(() => {})
-          const [stored, { createClock, createPool, startScheduler }] = await Promise.all([getMeta(db, PAUSED_KEY), loadEngine(options.name)])
+          const beat = renewLeases(db, options.owner, [], now + settings.lease, { owner: options.owner, at: now }).then(() => now, () => 0)
+          const [stored, { createClock, createPool, startScheduler }, beatAt] = await Promise.all([getMeta(db, PAUSED_KEY), loadEngine(options.name), beat])
           if (!current()) return
           pool = createPool({ create, size: settings.concurrency, graceMs: settings.grace, startMs: settings.startTimeout })
           clock = createClock(create)
@@ -87,6 +87,7 @@ export function startRunner(options: RunnerOptions): Runner {
             keep: settings.keep,
             held: options.held,
             emit: options.announce,
+            beatAt,
           })
           options.onLead()
         })

@@ -63,6 +63,8 @@ export interface SchedulerOptions {
   held: { take(id: string): { payload: unknown } | undefined }
   /** Announces an event; `now`: post it to other tabs at once (its payload is about to move to a worker). */
   emit(message: QueueMessage, now?: boolean): void
+  /** When this leader's first heartbeat was written (client/runner.ts); 0 if unknown or it failed. */
+  beatAt: number
 }
 
 export interface Scheduler {
@@ -262,8 +264,17 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     else if (!stopping) sleepUntil(Date.now() + 1000) // a storage hiccup: try again shortly rather than stall
   }
 
+  /**
+   * When this leader last wrote its heartbeat. Another tab steals the lead a lease after the beat
+   * it last saw change, and then takes the jobs waiting in `ready`: after a freeze of the main
+   * thread (a debugger, a busy page) they may be its own now, though no turn or renewal said so
+   * yet. So none of them starts with a beat older than two thirds of a lease (renewals come every
+   * third): a renewal first, which also drops the claims that are ours no more.
+   */
+  let beatAt = options.beatAt
   const dispatchReady = (): void => {
     if (paused || stopping) return
+    if (ready.length && pool.free > 0 && Date.now() - beatAt > (leaseMs * 2) / 3) return renew()
     for (let i = 0; i < ready.length && pool.free > 0; ) {
       const record = ready[i]!
       // A cancelled run of the same job may still be in its grace period: never two runs of a job at once.
@@ -352,14 +363,22 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   }
 
   // Leases and the heartbeat are renewed every third of a lease, also with nothing running.
+  let renewing = false
   const renew = (): void => {
-    if (stopping) return
+    if (stopping || renewing) return
+    renewing = true
     const ids = [...running.keys(), ...ready.map((r) => r.id)]
     const now = Date.now()
-    renewLeases(db, owner, ids, now + leaseMs, { owner, at: now }, holder).then(
-      (lost) => lost.forEach(abandon),
-      (error: unknown) => emit({ type: 'error', error: error as ErrandError }),
-    )
+    renewLeases(db, owner, ids, now + leaseMs, { owner, at: now }, holder)
+      .then(
+        (lost) => {
+          beatAt = Math.max(beatAt, now)
+          lost.forEach(abandon)
+          dispatchReady()
+        },
+        (error: unknown) => emit({ type: 'error', error: error as ErrandError }),
+      )
+      .finally(() => (renewing = false))
     // Asleep, or waiting on long jobs, a leader has no turn that would recover a job whose lease lapsed (see leaseLapsed()).
     leaseLapsed(db, now).then((lapsed) => lapsed && wake(), () => {})
   }

@@ -2,7 +2,7 @@
 // the debugger (headless Chromium ignores frozen lifecycle states) until its heartbeat has not
 // changed for a lease: the other tab steals the lead, recovers the job and runs it again. When
 // the old leader resumes, its late result must be refused.
-import type { CDPSession, Page } from '@playwright/test'
+import type { BrowserContext, CDPSession, Page } from '@playwright/test'
 import { expect, openFixture, test, uniqueQueueName } from './helpers'
 
 /**
@@ -25,8 +25,8 @@ async function pauseOutsideTransactions(cdp: CDPSession, page: Page, other: Page
   throw new Error('could not pause the leader outside a transaction in 5 tries')
 }
 
-test('a paused leader loses the lead; its late result is refused and the new attempt’s outcome is recorded', async ({ context }) => {
-  test.setTimeout(60_000)
+/** A leader and a follower of one new queue, one worker each. */
+async function twoTabs(context: BrowserContext): Promise<{ leader: Page; follower: Page }> {
   const queue = uniqueQueueName()
   // Long enough that a busy CI machine never delays a healthy heartbeat by a whole lease,
   // and that a pause the helper discards (about 1 s) never looks like a dead leader.
@@ -35,6 +35,12 @@ test('a paused leader loses the lead; its late result is refused and the new att
   await openFixture(leader, { queue, lease, concurrency: 1 })
   const follower = await context.newPage()
   await openFixture(follower, { queue, lease, concurrency: 1 })
+  return { leader, follower }
+}
+
+test('a paused leader loses the lead; its late result is refused and the new attempt’s outcome is recorded', async ({ context }) => {
+  test.setTimeout(60_000)
+  const { leader, follower } = await twoTabs(context)
 
   // Attempt 1 waits 10 s, attempt 2 300 ms.
   const id = await leader.evaluate(() => window.errandTest.add('hold', { ms: 300, firstAttemptMs: 10_000 }))
@@ -65,12 +71,7 @@ test('a paused leader loses the lead; its late result is refused and the new att
 
 test('a paused leader that resumes starts none of the jobs it had claimed and not started: the new leader runs each once', async ({ context }) => {
   test.setTimeout(60_000)
-  const queue = uniqueQueueName()
-  const lease = 3000
-  const leader = await context.newPage()
-  await openFixture(leader, { queue, lease, concurrency: 1 })
-  const follower = await context.newPage()
-  await openFixture(follower, { queue, lease, concurrency: 1 })
+  const { leader, follower } = await twoTabs(context)
 
   // The first job holds the leader's one worker for 10 s; the next ones wait, the first of them claimed in the leader's memory.
   const [first] = await leader.evaluate(() => window.errandTest.addMany('hold', [{ ms: 300, firstAttemptMs: 10_000 }]))

@@ -25,7 +25,7 @@ export interface Built {
  * every item was checked.
  */
 export function takeOver(built: readonly Built[], all = false): void {
-  if (built.length === 0 || !(all || built.some((b) => b.transfer))) return
+  if (!all && !built.some((b) => b.transfer)) return
   const records = built.map((b) => b.record)
   const payloads = records.map((r) => r.payload)
   let owned: unknown[]

@@ -231,22 +231,19 @@ function throttledProgress(runId: number, push: (report: WorkerReport) => void) 
 }
 
 function formatLog(args: unknown[]): string {
-  const show = (arg: unknown): string => {
-    if (typeof arg === 'string') return arg
-    if (arg instanceof Error) return arg.stack ?? `${arg.name}: ${arg.message}`
-    try {
-      return JSON.stringify(arg) ?? String(arg)
-    } catch {
-      return String(arg)
-    }
-  }
-  // A value nothing can read (a revoked Proxy) is logged as such: logging never fails the run.
   const text = args
     .map((arg) => {
       try {
-        return show(arg)
+        if (typeof arg === 'string') return arg
+        if (arg instanceof Error) return arg.stack ?? `${arg.name}: ${arg.message}`
+        return JSON.stringify(arg) ?? String(arg)
       } catch {
-        return '(a value that cannot be read)'
+        // Circular (JSON refuses it), or nothing can read it (a revoked Proxy): logging never fails the run.
+        try {
+          return String(arg)
+        } catch {
+          return '(a value that cannot be read)'
+        }
       }
     })
     .join(' ')
